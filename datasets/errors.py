@@ -41,3 +41,7 @@ class UnknownNameError(DeepMotifError, KeyError):
 
     def __str__(self):
         return self.message
+
+
+class DatasetError(DeepMotifError, ValueError):
+    """A dataset cannot be built or read as asked (bad name, empty split, built from other files)."""

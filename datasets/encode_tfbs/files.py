@@ -1,0 +1,59 @@
+"""Find one ENCODE experiment's train/test files under some roots, in any of the known naming schemes.
+
+- DeMo: `<experiment dir>/train.fa`, `test.fa` (Zeng-format `train.data`/`test.data` also accepted there).
+- DeepBind: `<experiment>_AC.seq.gz` (train, peaks only), `<experiment>_B.seq.gz` (test), anywhere.
+Directory names use `-` for parentheses (the config name); file names keep them. Both spellings are tried.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import NamedTuple
+
+TRAIN_IN_DIR = ("train.fa", "train.fa.gz", "train.data")
+TEST_IN_DIR = ("test.fa", "test.fa.gz", "test.data")
+
+
+class ExperimentFiles(NamedTuple):
+    train: Path | None
+    test: Path | None
+    searched: list[str]
+
+
+def _index(root: Path) -> tuple[dict[str, list[Path]], dict[str, list[Path]]]:
+    """One walk: file name -> paths, directory name -> paths (sorted, so the choice is stable)."""
+    files: dict[str, list[Path]] = {}
+    dirs: dict[str, list[Path]] = {}
+    for here, subdirs, names in os.walk(root, followlinks=True):
+        subdirs.sort()
+        for d in subdirs:
+            dirs.setdefault(d, []).append(Path(here) / d)
+        for n in sorted(names):
+            files.setdefault(n, []).append(Path(here) / n)
+    return files, dirs
+
+
+def locate(roots, experiment: str, config: str) -> ExperimentFiles:
+    """First train and test file for `experiment` (original name) / `config` (TFDS name) under `roots`."""
+    names = list(dict.fromkeys([config, experiment]))
+    train = test = None
+    searched: list[str] = []
+    for root in map(Path, roots):
+        files, dirs = _index(root) if root.is_dir() else ({}, {})
+        for name in names:
+            searched += [f"{root}/**/{name}/{f}" for f in TRAIN_IN_DIR + TEST_IN_DIR]
+            searched += [f"{root}/**/{name}_AC.seq.gz", f"{root}/**/{name}_B.seq.gz"]
+            for d in dirs.get(name, []):
+                train = train or next((d / f for f in TRAIN_IN_DIR if (d / f).is_file()), None)
+                test = test or next((d / f for f in TEST_IN_DIR if (d / f).is_file()), None)
+            train = train or next(iter(files.get(f"{name}_AC.seq.gz", [])), None)
+            test = test or next(iter(files.get(f"{name}_B.seq.gz", [])), None)
+    return ExperimentFiles(train, test, searched)
+
+
+def has_any_file(root) -> bool:
+    """True when `root` is a directory holding at least one file (at any depth)."""
+    if root is None or not Path(root).is_dir():
+        return False
+    return any(names for _, _, names in os.walk(root))
