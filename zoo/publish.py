@@ -1,0 +1,141 @@
+"""Publish finished training runs: export each to `exported_models/`, pack its release assets
+(`<name>-<version>.keras`, `<name>-<version>.saved_model.tar.gz`, byte-reproducible), and write
+its manifest entry (size, sha256) into `zoo/published_models.json`.
+
+    deepmotif models publish runs/compare --dist dist/models
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import tarfile
+from pathlib import Path
+
+from deepmotif.datasets.errors import DeepMotifError
+from deepmotif.zoo import atomic
+from deepmotif.zoo.registry import MANIFEST_FILE, REPO_ROOT, sha256_file
+
+DEFAULT_MANIFEST = Path(__file__).resolve().parent / MANIFEST_FILE
+DEFAULT_RELEASE_URL = "https://github.com/deepmotif-zoo/deepmotif-zoo/releases/download/models-v1"
+
+
+def model_name(config: dict) -> str:
+    """Registry name of a run: `<experiment>.<arch>`, `synthetic_<config>.<arch>`, `<user name>.<arch>`."""
+    family, _, sub = str(config["dataset"]).partition("/")
+    stem = {"encode_tfbs": sub, "synthetic_tfbs": f"synthetic_{sub}", "user_tfbs": f"user_{sub}"}.get(family, family + "_" + sub)
+    return f"{stem}.{config['arch']}"
+
+
+def finished_runs(paths) -> list[Path]:
+    """Run directories (with `config.json`, `model.keras` and `metrics.json`) at or under `paths`, sorted."""
+    found = set()
+    for p in map(Path, paths):
+        for config in ([p / "config.json"] if (p / "config.json").is_file() else p.rglob("config.json")):
+            run = config.parent
+            if (run / "model.keras").is_file() and (run / "metrics.json").is_file():
+                found.add(run)
+    return sorted(found)
+
+
+def pack_saved_model(version_dir, archive) -> Path:
+    """A byte-reproducible `.tar.gz` of an exported version directory (paths relative to it)."""
+    version_dir, archive = Path(version_dir), Path(archive)
+    with atomic.atomic_path(archive) as tmp:
+        with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+            with tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
+                for path in sorted(version_dir.rglob("*")):
+                    info = tar.gettarinfo(str(path), arcname=path.relative_to(version_dir).as_posix())
+                    info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
+                    info.mode = 0o755 if path.is_dir() else 0o644
+                    if path.is_file():
+                        with open(path, "rb") as f:
+                            tar.addfile(info, f)
+                    else:
+                        tar.addfile(info)
+    return archive
+
+
+def _relative(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def manifest_entry(version_dir, dist_dir) -> dict:
+    """The manifest entry of one exported version; writes its two release assets into `dist_dir`."""
+    from deepmotif.zoo.model_card import read_card
+
+    version_dir, dist_dir = Path(version_dir), Path(dist_dir)
+    card = read_card(version_dir)
+    name, version = card["name"], int(card["version"])
+    keras_file = version_dir / "assets.extra" / "model.keras"
+    dist_dir.mkdir(parents=True, exist_ok=True)
+    keras_asset = dist_dir / f"{name}-{version}.keras"
+    shutil.copyfile(keras_file, keras_asset)
+    tarball = pack_saved_model(version_dir, dist_dir / f"{name}-{version}.saved_model.tar.gz")
+    metrics = card.get("metrics") or {}
+    test = metrics.get("test", {})
+    return {
+        "name": name,
+        "version": version,
+        "arch": card.get("architecture"),
+        "dataset": card.get("training", {}).get("dataset"),
+        "seq_len": card.get("seq_len"),
+        "parameters": card.get("parameters"),
+        "metrics": {
+            "test_auroc": test.get("auroc"),
+            "test_auprc": test.get("auprc"),
+            "test_n": test.get("n"),
+            "deepbind_star_auroc": metrics.get("deepbind_star_auroc", test.get("deepbind_star_auroc")),
+            "deepbind_auroc": metrics.get("deepbind_auroc", test.get("deepbind_auroc")),
+        },
+        "command": card.get("training", {}).get("command"),
+        "path": _relative(version_dir),
+        "artifacts": {
+            "keras": {"file": keras_asset.name, "path": _relative(keras_file), "size": keras_file.stat().st_size,
+                      "sha256": sha256_file(keras_file)},
+            "saved_model": {"file": tarball.name, "path": _relative(version_dir), "size": tarball.stat().st_size,
+                            "sha256": sha256_file(tarball)},
+        },
+    }
+
+
+def publish(run_paths, base_dir=REPO_ROOT / "exported_models", manifest_path=DEFAULT_MANIFEST,
+            dist_dir="dist/models", release_url: str | None = None, verbose: bool = True) -> list[dict]:
+    """Export every finished run under `run_paths` (skipping runs already exported from the same
+    `model.keras`), pack release assets into `dist_dir`, and rewrite the manifest. Returns its entries."""
+    from deepmotif.zoo.export import export, latest_version_dir
+    from deepmotif.zoo.model_card import read_card
+    from deepmotif.zoo.runs import read_config
+
+    manifest_path = Path(manifest_path)
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    entries = {m["name"]: m for m in manifest.get("models", [])}
+    runs = finished_runs(run_paths)
+    if not runs:
+        raise DeepMotifError(f"no finished run directories (config.json + model.keras + metrics.json) under {list(map(str, run_paths))}")
+    for run in runs:
+        name = model_name(read_config(run))
+        current = latest_version_dir(base_dir, name)
+        same = current is not None and read_card(current).get("source_sha256") == sha256_file(run / "model.keras")
+        if not same:
+            current = export(run, name, base_dir=base_dir)
+        entries[name] = manifest_entry(current, dist_dir)
+        if verbose:
+            e = entries[name]
+            auroc = e["metrics"]["test_auroc"]
+            print(f"{name} v{e['version']}: test auROC {auroc if auroc is None else round(auroc, 4)}, "
+                  f"{e['artifacts']['keras']['size'] / 1e6:.2f} MB .keras ({'kept' if same else 'exported'})", flush=True)
+    manifest = {
+        "format": 1,
+        "release_url": release_url or manifest.get("release_url") or DEFAULT_RELEASE_URL,
+        "description": "Published DeepMotif Zoo models. Regenerate with `deepmotif models publish RUNS...`; "
+                       "upload dist/models/* to the release_url.",
+        "models": [entries[n] for n in sorted(entries)],
+    }
+    atomic.write_json(manifest_path, manifest)
+    return manifest["models"]
+

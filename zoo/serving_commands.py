@@ -1,0 +1,165 @@
+"""CLI: `deepmotif export`, `deepmotif models list|info|pull|publish`, `deepmotif finetune`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+
+EXPORT_EPILOG = """\
+Layout written (what TensorFlow Serving polls):
+  BASE_DIR/NAME/VERSION/saved_model.pb, variables/, assets.extra/{model_card.json,
+  tf_serving_warmup_requests, model.keras}, and BASE_DIR/models.config for all models.
+Signatures: serving_default (one_hot float32 [batch, L, 4]) and predict_sequences
+(sequences string [batch]); both return `probability`.
+Serve:  docker run -p 8501:8501 -v "$PWD/exported_models:/models" tensorflow/serving \\
+          --model_config_file=/models/models.config
+Query:  curl -d '{"signature_name": "predict_sequences", "instances": ["ACGT..."]}' \\
+          http://localhost:8501/v1/models/NAME:predict
+"""
+
+
+def _export(args) -> int:
+    from deepmotif.zoo.export import export
+
+    path = export(args.run_dir, args.name, version=args.version, base_dir=args.base_dir)
+    print(f"exported {args.run_dir} -> {path}")
+    print(f"TF Serving config: {path.parent.parent / 'models.config'}")
+    return 0
+
+
+def _fmt(x, spec=".3f", width=5) -> str:
+    return (format(x, spec) if isinstance(x, (int, float)) else "-").rjust(width)
+
+
+def _list(args) -> int:
+    from deepmotif.zoo.registry import list_models
+
+    rows = list_models()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print("no models published or exported")
+        return 0
+    width = max(len(r["name"]) for r in rows)
+    print(f"{'NAME':<{width}}  VER  {'ARCH':<7}  AUROC  DB*    SIZE(MB)  WHERE")
+    for r in rows:
+        m = r.get("metrics", {})
+        size = r.get("artifacts", {}).get("keras", {}).get("size")
+        where = "local" if r["location"] not in ("cache", "remote") else r["location"]
+        print(f"{r['name']:<{width}}  {r['version']:>3}  {str(r.get('arch', '-')):<7}  {_fmt(m.get('test_auroc'))}  "
+              f"{_fmt(m.get('deepbind_star_auroc'))}  {_fmt(size / 1e6 if size else None, '.2f', 8)}  {where}")
+    return 0
+
+
+def _info(args) -> int:
+    from deepmotif.zoo.registry import info
+
+    print(json.dumps(info(args.name), indent=2))
+    return 0
+
+
+def _pull(args) -> int:
+    from deepmotif.zoo.registry import pull
+
+    paths = pull(args.name, offline=args.offline, saved_model=not args.keras_only, progress=sys.stderr.isatty())
+    print(f"{args.name}: keras {paths['keras']}")
+    if paths.get("saved_model"):
+        print(f"{args.name}: SavedModel {paths['saved_model']}")
+    return 0
+
+
+def _publish(args) -> int:
+    from deepmotif.zoo.publish import publish
+
+    kw = {"dist_dir": args.dist, "release_url": args.release_url}
+    if args.base_dir:
+        kw["base_dir"] = args.base_dir
+    if args.manifest:
+        kw["manifest_path"] = args.manifest
+    entries = publish(args.runs, **kw)
+    print(f"{len(entries)} models in the manifest; release assets in {args.dist}")
+    return 0
+
+
+def _finetune(args) -> int:
+    from deepmotif.zoo.finetune import finetune
+
+    summary = finetune(
+        args.from_, args.dataset, args.out, freeze=args.freeze, epochs=args.epochs,
+        max_train_examples=args.max_train_examples, learning_rate=args.learning_rate,
+        batch_size=args.batch_size, seed=args.seed, manual_dir=args.manual_dir, data_dir=args.data_dir,
+        overwrite=args.overwrite, offline=args.offline, verbose=args.verbose,
+        command=shlex.join(["deepmotif"] + sys.argv[1:]),
+    )
+    test = summary["test"]
+    print(f"{args.out}: test auROC {test['auroc']:.4f}  auPRC {test['auprc']:.4f}  (n={test['n']})")
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "export", help="export a trained run as a TensorFlow Serving SavedModel",
+        description="Export RUN_DIR's model.keras to BASE_DIR/NAME/VERSION/ (TF Serving layout), atomically, "
+                    "with a model card and warmup requests, and refresh BASE_DIR/models.config.",
+        epilog=EXPORT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("run_dir", metavar="RUN_DIR", help="a run directory of `deepmotif train` (or a .keras file)")
+    p.add_argument("--name", required=True,
+                   help="model name, flat (letters, digits, _ . + -), e.g. GATA1_K562_GATA-1_USC.cnn_rnn")
+    p.add_argument("--version", type=int, default=None, help="version number (default: highest present + 1)")
+    p.add_argument("--base-dir", default="exported_models", help="TF Serving base path (default: exported_models)")
+    p.set_defaults(func=_export)
+
+    models = subparsers.add_parser(
+        "models", help="pretrained models: list, info, pull, publish",
+        description="The registry of published models (zoo/published_models.json). A name resolves to "
+                    "exported_models/ first, then the cache ($DEEPMOTIF_CACHE, default ~/.cache/deepmotif), "
+                    "then a sha256-verified download from the release URL ($DEEPMOTIF_MODELS_URL overrides it).",
+    )
+    msub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    ls = msub.add_parser("list", help="list published and locally exported models")
+    ls.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    ls.set_defaults(func=_list)
+    inf = msub.add_parser("info", help="show one model's manifest entry and model card (JSON)")
+    inf.add_argument("name", metavar="NAME")
+    inf.set_defaults(func=_info)
+    pl = msub.add_parser("pull", help="download a model into the cache (verified by sha256)")
+    pl.add_argument("name", metavar="NAME")
+    pl.add_argument("--offline", action="store_true", help="use only exported_models/ and the cache; never download")
+    pl.add_argument("--keras-only", action="store_true", help="fetch only the .keras file, not the SavedModel")
+    pl.set_defaults(func=_pull)
+    pub = msub.add_parser("publish", help="export finished runs and write their manifest entries (maintainers)")
+    pub.add_argument("runs", nargs="+", metavar="RUNS", help="run directories, or folders searched for them")
+    pub.add_argument("--dist", default="dist/models", help="where release assets go (default: dist/models)")
+    pub.add_argument("--base-dir", default=None, help="export base path (default: the repository's exported_models)")
+    pub.add_argument("--manifest", default=None, help="manifest to update (default: zoo/published_models.json)")
+    pub.add_argument("--release-url", default=None, help="URL the assets will be uploaded to")
+    pub.set_defaults(func=_publish)
+
+    ft = subparsers.add_parser(
+        "finetune", help="fine-tune a pretrained model on a new TF's data",
+        description="Start from a pretrained model's weights, optionally freeze its convolution (the motif "
+                    "detectors), and train on DATASET; RUN_DIR gets the layout of `deepmotif train`.",
+        epilog="Example: deepmotif finetune --from GATA1_K562_GATA-1_USC.cnn "
+               "--dataset user_tfbs/my_tf --out runs/my_tf_ft --freeze conv --epochs 10",
+    )
+    ft.add_argument("--from", dest="from_", required=True, metavar="NAME_OR_RUN",
+                    help="registry name, run directory, exported version directory or .keras file")
+    ft.add_argument("--dataset", required=True, help="dataset name, e.g. encode_tfbs/<experiment> or user_tfbs/<name>")
+    ft.add_argument("--out", required=True, metavar="RUN_DIR", help="run directory to write")
+    ft.add_argument("--freeze", default="conv", choices=("conv", "none"),
+                    help="conv: keep the convolution filters fixed (default); none: train every layer")
+    ft.add_argument("--epochs", type=int, default=10, help="epochs (default 10; early stopping on validation auROC)")
+    ft.add_argument("--max-train-examples", type=int, default=None, help="use at most this many training sequences")
+    ft.add_argument("--learning-rate", type=float, default=None, help="peak learning rate (default: the recipe's)")
+    ft.add_argument("--batch-size", type=int, default=None, help="batch size (default: the recipe's)")
+    ft.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    ft.add_argument("--manual-dir", default=None, help="raw files for manual-download datasets (encode_tfbs)")
+    ft.add_argument("--data-dir", default=None, help="TFDS data_dir (default: TFDS's own)")
+    ft.add_argument("--offline", action="store_true", help="resolve --from without downloading")
+    ft.add_argument("--overwrite", action="store_true", help="replace RUN_DIR if it holds a different run")
+    ft.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2), help="Keras verbosity (default 1)")
+    ft.set_defaults(func=_finetune)
