@@ -1,0 +1,51 @@
+"""compare: the table's numbers and means, names, and a resumable end-to-end run."""
+
+import csv
+import json
+
+import pytest
+
+from deepmotif.datasets.errors import UnknownNameError
+from deepmotif.zoo import runs
+from deepmotif.zoo.compare import compare, dataset_name, results_table, run_folder
+
+
+def test_names():
+    assert dataset_name("ARID3A_K562_ARID3A_(sc-8821)_Stanford") == "encode_tfbs/ARID3A_K562_ARID3A_-sc-8821-_Stanford"
+    assert dataset_name("synthetic_tfbs/gata1") == "synthetic_tfbs/gata1"
+    assert run_folder("encode_tfbs/GATA1_K562_GATA-1_USC") == "GATA1_K562_GATA-1_USC"
+    assert run_folder("synthetic_tfbs/gata1") == "synthetic_tfbs_gata1"
+
+
+def test_table_means_and_missing_values():
+    results = {"encode_tfbs/A": {"cnn": 0.8, "cnn_rnn": 0.9}, "encode_tfbs/B": {"cnn": 0.6, "cnn_rnn": None}}
+    refs = {"encode_tfbs/A": {"deepbind_star_auroc": 0.95, "deepbind_auroc": 0.9},
+            "encode_tfbs/B": {"deepbind_star_auroc": 0.85, "deepbind_auroc": 0.8}}
+    md, table = results_table(results, ["cnn", "cnn_rnn"], refs)
+    lines = md.strip().splitlines()
+    assert lines[0] == "| experiment | cnn | cnn_rnn | DeepBind* | DeepBind |"
+    assert lines[2] == "| A | 0.800 | 0.900 | 0.950 | 0.900 |"
+    assert lines[3] == "| B | 0.600 | — | 0.850 | 0.800 |"
+    assert lines[4] == "| **mean** | 0.700 | **0.900** | 0.900 | 0.850 |"
+    rows = list(csv.reader(table.splitlines()))
+    assert rows[-1] == ["mean", "0.7000", "0.9000", "0.9000", "0.8500"]
+    assert rows[2][2] == ""
+
+
+def test_compare_end_to_end_skips_finished_runs(tmp_path, tfds_data_dir):
+    with pytest.raises(UnknownNameError):
+        compare(["synthetic_tfbs/gata1"], archs=["cnn", "lstm"], out=tmp_path)
+    kw = dict(archs=["cnn", "rnn"], out=tmp_path, epochs=1, batch_size=64, max_train_examples=200,
+              data_dir=tfds_data_dir, verbose=0)
+    first = compare(["synthetic_tfbs/gata1"], **kw)
+    run = tmp_path / "synthetic_tfbs_gata1"
+    for arch in ("cnn", "rnn"):
+        metrics = json.loads((run / arch / runs.METRICS).read_text())
+        assert first["results"]["synthetic_tfbs/gata1"][arch] == metrics["test"]["auroc"]
+    stamps = {arch: (run / arch / runs.MODEL).stat().st_mtime_ns for arch in ("cnn", "rnn")}
+    second = compare(["synthetic_tfbs/gata1"], **kw)
+    assert second["markdown"] == first["markdown"]
+    assert stamps == {arch: (run / arch / runs.MODEL).stat().st_mtime_ns for arch in ("cnn", "rnn")}
+    rows = list(csv.DictReader((tmp_path / "runs.csv").open()))
+    assert [r["arch"] for r in rows] == ["cnn", "rnn"] and all(r["n_train"] == "200" for r in rows)
+    assert (tmp_path / "results.md").read_text() == first["markdown"]

@@ -1,0 +1,105 @@
+"""Named training recipes: optimizer, learning-rate schedule, batch size, epochs, model selection.
+
+- `demo`: the Deep Motif Dashboard paper's exact recipe (Adam lr 0.01, gradient values clipped at
+  ±5, lr halved every 10 epochs, batch 256, 50 epochs, model selected by *training* auROC).
+  In Keras it collapses the CNN to auROC 0.50 (see docs/results.md); kept for fidelity.
+- `default`: the recipe chosen by experiment on GATA1_K562 (docs/results.md): Adam with a one-epoch
+  linear warm-up (from lr/10) then cosine decay to 0, peak lr per architecture (cnn 1e-2, rnn 1e-2,
+  cnn_rnn 3e-3), gradient norm clipped at 1, batch 128, batch norm in the convolutions, selection
+  and early stopping (patience 6) on validation auROC.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import keras
+
+from deepmotif.datasets.errors import DeepMotifError, UnknownNameError
+
+RECIPES = {
+    "default": {
+        "optimizer": "adam",
+        "learning_rate": 3e-3,
+        "arch_learning_rate": {"cnn": 1e-2, "rnn": 1e-2, "cnn_rnn": 3e-3},
+        "clipnorm": 1.0,
+        "clipvalue": None,
+        "schedule": "warmup_cosine",
+        "warmup_epochs": 1,
+        "batch_size": 128,
+        "epochs": 30,
+        "monitor": "val_auroc",
+        "early_stopping_patience": 6,
+        "arch_overrides": {"cnn": {"batch_norm": True}, "cnn_rnn": {"batch_norm": True}},
+    },
+    "demo": {
+        "optimizer": "adam",
+        "learning_rate": 0.01,
+        "clipnorm": None,
+        "clipvalue": 5.0,
+        "schedule": "step",
+        "step_every_epochs": 10,
+        "step_factor": 0.5,
+        "batch_size": 256,
+        "epochs": 50,
+        "monitor": "auroc",
+        "early_stopping_patience": None,
+        "arch_overrides": {},
+    },
+}
+SCHEDULES = ("constant", "step", "warmup_cosine")
+MONITORS = ("val_auroc", "auroc", "val_loss")
+
+
+def get_recipe(name: str, arch: str | None = None, **overrides) -> dict:
+    """The recipe `name` for `arch`, merged with `overrides` (keys of the recipe; `None` ignored).
+
+    The recipe's `arch_learning_rate[arch]` is the peak learning rate unless `learning_rate` is given.
+    """
+    if name not in RECIPES:
+        raise UnknownNameError("recipe", name, RECIPES)
+    recipe = copy.deepcopy(RECIPES[name])
+    unknown = set(overrides) - set(recipe) - {"step_every_epochs", "step_factor", "warmup_epochs"}
+    if unknown:
+        raise UnknownNameError(f"setting of recipe {name}", sorted(unknown)[0], recipe)
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    if "learning_rate" not in overrides and arch in recipe.get("arch_learning_rate", {}):
+        overrides["learning_rate"] = recipe["arch_learning_rate"][arch]
+    recipe.update(overrides)
+    recipe["name"] = name
+    if recipe["schedule"] not in SCHEDULES:
+        raise UnknownNameError("learning-rate schedule", recipe["schedule"], SCHEDULES)
+    if recipe["monitor"] not in MONITORS:
+        raise UnknownNameError("monitor", recipe["monitor"], MONITORS)
+    if int(recipe["epochs"]) < 1 or int(recipe["batch_size"]) < 1:
+        raise DeepMotifError(f"epochs and batch_size must be >= 1, got {recipe['epochs']}, {recipe['batch_size']}")
+    return recipe
+
+
+def make_optimizer(recipe: dict, steps_per_epoch: int) -> keras.optimizers.Optimizer:
+    """Adam with the recipe's clipping; `warmup_cosine` is a per-step schedule inside the optimizer
+    (its step counter is saved by BackupAndRestore, so a resumed run continues the same curve)."""
+    lr = float(recipe["learning_rate"])
+    if recipe["schedule"] == "warmup_cosine":
+        warmup = max(1, int(recipe.get("warmup_epochs", 1)) * steps_per_epoch)
+        total = max(warmup + 1, int(recipe["epochs"]) * steps_per_epoch)
+        lr = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=lr / 10,
+            decay_steps=total - warmup,
+            alpha=0.0,
+            warmup_target=lr,
+            warmup_steps=warmup,
+        )
+    clip = {k: float(recipe[k]) for k in ("clipnorm", "clipvalue") if recipe.get(k) is not None}
+    if recipe["optimizer"] != "adam":
+        raise UnknownNameError("optimizer", recipe["optimizer"], ("adam",))
+    return keras.optimizers.Adam(learning_rate=lr, **clip)
+
+
+def epoch_learning_rate(recipe: dict):
+    """For the `step` schedule: `epoch -> lr` for `keras.callbacks.LearningRateScheduler`; else None."""
+    if recipe["schedule"] != "step":
+        return None
+    base, every, factor = float(recipe["learning_rate"]), int(recipe["step_every_epochs"]), float(recipe["step_factor"])
+    return lambda epoch, lr=None: base * factor ** math.floor(epoch / every)

@@ -1,0 +1,177 @@
+"""Run directories: the files a training run leaves, config compatibility, and loading a run.
+
+Layout of `RUN_DIR` (DEVELOPERS.md): `config.json`, `model.keras`, `history.csv`, `metrics.json`,
+`predictions_test.npz`, `tensorboard/`, `backup/` (BackupAndRestore; removed when a run finishes),
+`checkpoint/` (best model so far; removed when a run finishes).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from deepmotif.datasets.errors import DeepMotifError, MissingFilesError
+from deepmotif.zoo import atomic
+
+CONFIG = "config.json"
+MODEL = "model.keras"
+HISTORY = "history.csv"
+METRICS = "metrics.json"
+PREDICTIONS = "predictions_test.npz"
+TENSORBOARD = "tensorboard"
+BACKUP = "backup"
+CHECKPOINT = "checkpoint"
+BEST_CHECKPOINT = f"{CHECKPOINT}/best.keras"
+# Keys that describe how a run was launched, not what it computes: they may differ on resume.
+VOLATILE_KEYS = ("command", "versions", "verbose", "created")
+
+
+class IncompatibleRunError(DeepMotifError):
+    """RUN_DIR already holds a different run (or other files) and --overwrite was not given."""
+
+
+def versions() -> dict:
+    """Versions of the libraries that a run's numbers depend on."""
+    import keras
+    import numpy
+    import sklearn
+
+    out = {"python": sys.version.split()[0], "keras": keras.__version__, "keras_backend": keras.backend.backend(),
+           "numpy": numpy.__version__, "scikit_learn": sklearn.__version__}
+    try:
+        import tensorflow as tf
+
+        out["tensorflow"] = tf.__version__
+    except ImportError:
+        pass
+    try:
+        import tensorflow_datasets as tfds
+
+        out["tensorflow_datasets"] = tfds.__version__
+    except ImportError:
+        pass
+    return out
+
+
+def _identity(config: dict) -> dict:
+    # Round-trip through JSON so tuples/lists and int/float spellings compare as stored.
+    stable = {k: v for k, v in config.items() if k not in VOLATILE_KEYS}
+    return json.loads(json.dumps(stable, sort_keys=True, default=str))
+
+
+def config_differences(old: dict, new: dict) -> list[str]:
+    """Top-level keys whose values differ between two run configs (volatile keys ignored)."""
+    a, b = _identity(old), _identity(new)
+    return sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+
+
+def read_json(path) -> dict:
+    """A JSON file written by a run, with its path in the error if it is not JSON."""
+    path = Path(path)
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise IncompatibleRunError(f"{path}:{e.lineno}: not valid JSON ({e.msg})") from e
+
+
+def read_config(run_dir) -> dict:
+    path = Path(run_dir) / CONFIG
+    if not path.is_file():
+        raise MissingFilesError(f"{run_dir} is not a run directory (no {CONFIG})", [path])
+    return read_json(path)
+
+
+def prepare_run_dir(run_dir, config: dict, overwrite: bool = False) -> str:
+    """Make `run_dir` ready for `config`; returns `"new"`, `"resume"` or `"finished"`.
+
+    An existing run with the same config resumes (or is already finished); a different config or
+    foreign files raise `IncompatibleRunError` unless `overwrite`, which empties the directory.
+    """
+    run_dir = Path(run_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise IncompatibleRunError(f"{run_dir} exists and is not a directory")
+    present = run_dir.is_dir() and any(run_dir.iterdir())
+    if present and not overwrite:
+        if not (run_dir / CONFIG).is_file():
+            raise IncompatibleRunError(
+                f"{run_dir} is not empty and holds no {CONFIG}: not a run directory. "
+                "Choose another --out or pass --overwrite to replace its contents."
+            )
+        diff = config_differences(read_config(run_dir), config)
+        if diff:
+            old = _identity(read_config(run_dir))
+            new = _identity(config)
+            shown = "; ".join(f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in diff[:5])
+            raise IncompatibleRunError(
+                f"{run_dir} holds a run with a different configuration ({shown}). "
+                "Pass --overwrite to replace it, or choose another --out."
+            )
+        return "finished" if (run_dir / METRICS).is_file() and (run_dir / MODEL).is_file() else "resume"
+    if present and overwrite:
+        for child in run_dir.iterdir():
+            shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    atomic.write_json(run_dir / CONFIG, config)
+    return "new"
+
+
+def read_history(run_dir) -> list[dict]:
+    """Rows of `history.csv` as dicts of floats (`epoch` as int); one row per epoch, last one wins."""
+    path = Path(run_dir) / HISTORY
+    if not path.is_file():
+        return []
+    rows = {}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            try:
+                parsed = {k: float(v) for k, v in row.items() if k and v not in (None, "")}
+            except ValueError:
+                continue
+            if "epoch" in parsed:
+                parsed["epoch"] = int(parsed["epoch"])
+                rows[parsed["epoch"]] = parsed
+    return [rows[e] for e in sorted(rows)]
+
+
+def truncate_history(run_dir, epochs: int) -> list[dict]:
+    """Keep the first `epochs` epochs of `history.csv` (a resumed run re-does the rest)."""
+    rows = [r for r in read_history(run_dir) if r["epoch"] < epochs]
+    path = Path(run_dir) / HISTORY
+    if path.is_file():
+        keys = list(rows[0]) if rows else []
+        lines = [",".join(keys)] + [",".join(repr(r[k]) if k != "epoch" else str(r[k]) for k in keys) for r in rows]
+        atomic.write_text(path, "\n".join(lines) + "\n" if rows else "")
+    return rows
+
+
+def backup_epoch(run_dir) -> int:
+    """The epoch a killed run will resume from (0 when there is no backup)."""
+    meta = Path(run_dir) / BACKUP / "training_metadata.json"
+    try:
+        return int(json.loads(meta.read_text())["epoch"])
+    except (FileNotFoundError, KeyError, ValueError):
+        return 0
+
+
+def load_run(path, compile: bool = False):
+    """A run directory or a `.keras` file -> `(model, config)`; config is `{}` without a config.json."""
+    import keras
+
+    import deepmotif.zoo.architectures  # noqa: F401  registers ReverseComplement for deserialization
+
+    path = Path(path)
+    if path.is_dir() or path.suffix != ".keras":
+        model_path, config_path = path / MODEL, path / CONFIG
+    else:
+        model_path, config_path = path, path.parent / CONFIG
+    if not model_path.is_file():
+        raise MissingFilesError(f"no trained model at {path}", [model_path])
+    try:
+        model = keras.saving.load_model(model_path, compile=compile)
+    except Exception as e:  # zip/h5/json errors all mean "not a Keras model file"
+        raise IncompatibleRunError(f"{model_path}: not a loadable Keras model ({type(e).__name__}: {e})") from e
+    config = json.loads(config_path.read_text()) if config_path.is_file() else {}
+    return model, config
