@@ -143,6 +143,9 @@ def build_dataset(name: str, manual_dir=None, data_dir=None, overwrite: bool = F
         if overwrite:
             raise DatasetError(f"rebuilding {name} needs its files again: pass positives=... (--positives)")
         return builder
+    if manual_dir and not Path(manual_dir).is_dir():
+        # Else TFDS treats it as absent and `encode_tfbs` would start a 107 MB download instead.
+        raise MissingFilesError(f"{name}: the manual_dir given does not exist", [manual_dir])
     modes = tfds.download.GenerateMode
     config = tfds.download.DownloadConfig(
         manual_dir=str(manual_dir) if manual_dir else None,

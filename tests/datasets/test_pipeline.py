@@ -120,3 +120,13 @@ def test_real_encode_experiment(encode_real, tfds_data_dir):
     assert x.shape == (1000, 101, 4) and set(np.unique(y)) == {0.0, 1.0}
     assert ((x.sum(-1) == 1) | (x.sum(-1) == 0)).all()
     assert dataset_metadata(name, data_dir=tfds_data_dir)["splits"]["test"] == 1000
+
+
+def test_a_mistyped_manual_dir_is_an_error_not_a_download(tmp_path):
+    from deepmotif.datasets import build_dataset
+    from deepmotif.datasets.errors import MissingFilesError
+
+    missing = tmp_path / "no_such_folder"
+    with pytest.raises(MissingFilesError, match="no_such_folder"):
+        build_dataset("encode_tfbs/GATA1_K562_GATA-1_USC", manual_dir=missing, data_dir=tmp_path / "tfds")
+    assert not (tmp_path / "tfds" / "encode_tfbs").exists() or not any((tmp_path / "tfds" / "encode_tfbs").rglob("*.tfrecord*"))
