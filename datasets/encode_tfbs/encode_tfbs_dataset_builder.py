@@ -14,8 +14,8 @@ import os
 from pathlib import Path
 
 import tensorflow_datasets as tfds
-from etils import epath
 
+from deepmotif.datasets.builder_folder import InOwnFolder
 from deepmotif.datasets.encode_tfbs.files import ExperimentFiles, has_any_file, locate
 from deepmotif.datasets.errors import DeepMotifError, MissingFilesError
 from deepmotif.datasets.features import example_from_record, tfbs_features
@@ -90,7 +90,7 @@ def _config(row: dict) -> ExperimentConfig:
     )
 
 
-class Builder(tfds.core.GeneratorBasedBuilder):
+class Builder(InOwnFolder, tfds.core.GeneratorBasedBuilder):
     """ENCODE TFBS experiments from DeepBind (Alipanahi et al. 2015) as used by DeMo (Lanchantin et al. 2017)."""
 
     VERSION = tfds.core.Version("1.0.0")
@@ -106,15 +106,6 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     folder of DeepBind's supplementary code (Alipanahi et al. 2015). With an empty or absent manual_dir the builder
     downloads the DeMo archive itself (override the URL with ${URL_ENV}).
     """
-
-    # TFDS finds README.md, CITATIONS.bib and checksums.tsv through the top-level package, which an
-    # editable install of the `deepmotif` namespace maps to a path hook, not a folder: say where they are.
-    pkg_dir_path = epath.Path(__file__).parent
-
-    @tfds.core.utils.classproperty
-    @classmethod
-    def code_path(cls) -> epath.Path:
-        return epath.Path(__file__)
 
     def _info(self) -> tfds.core.DatasetInfo:
         cfg = self.builder_config

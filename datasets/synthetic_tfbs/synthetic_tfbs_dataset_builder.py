@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from etils import epath
 import tensorflow_datasets as tfds
 
 from deepmotif.datasets import jaspar
+from deepmotif.datasets.builder_folder import InOwnFolder
 from deepmotif.datasets.features import example_from_record, tfbs_features
 from deepmotif.datasets.readers import Record
 from deepmotif.datasets.sequences import DEFAULT_SEQ_LEN, detokenize
@@ -120,21 +120,12 @@ def generate(config: SyntheticConfig, split: str) -> list[dict]:
     return examples
 
 
-class Builder(tfds.core.GeneratorBasedBuilder):
+class Builder(InOwnFolder, tfds.core.GeneratorBasedBuilder):
     """Synthetic TFBS tasks with planted JASPAR motifs and their positions as ground truth."""
 
     VERSION = tfds.core.Version("1.0.0")
     RELEASE_NOTES = {"1.0.0": "Presence tasks (gata1, ctcf, rest, spi1, tiny) and the grammar task."}
     BUILDER_CONFIGS = CONFIGS
-
-    # TFDS looks for README.md and CITATIONS.bib through the top-level package, which an editable
-    # install of the `deepmotif` namespace maps to a path hook, not a folder: say where they are.
-    pkg_dir_path = epath.Path(__file__).parent
-
-    @tfds.core.utils.classproperty
-    @classmethod
-    def code_path(cls) -> epath.Path:
-        return epath.Path(__file__)
 
     def _info(self) -> tfds.core.DatasetInfo:
         return self.dataset_info_from_configs(

@@ -15,8 +15,8 @@ import dataclasses
 import os
 
 import tensorflow_datasets as tfds
-from etils import epath
 
+from deepmotif.datasets.builder_folder import InOwnFolder
 from deepmotif.datasets.errors import DatasetError
 from deepmotif.datasets.features import example_from_record, tfbs_features
 from deepmotif.datasets.readers import Record, read_fasta
@@ -78,20 +78,11 @@ def split_records(config: UserConfig) -> dict[str, list[Record]]:
     return splits
 
 
-class Builder(tfds.core.GeneratorBasedBuilder):
+class Builder(InOwnFolder, tfds.core.GeneratorBasedBuilder):
     """User FASTA files as a TFBS dataset; construct with `config=UserConfig(name=..., positives=...)`."""
 
     VERSION = tfds.core.Version("1.0.0")
     RELEASE_NOTES = {"1.0.0": "Positives FASTA, optional negatives (else dinucleotide shuffles), hashed splits."}
-
-    # TFDS looks for README.md through the top-level package, which an editable install of the
-    # `deepmotif` namespace maps to a path hook, not a folder: say where it is.
-    pkg_dir_path = epath.Path(__file__).parent
-
-    @tfds.core.utils.classproperty
-    @classmethod
-    def code_path(cls) -> epath.Path:
-        return epath.Path(__file__)
 
     def _info(self) -> tfds.core.DatasetInfo:
         config = self.builder_config
