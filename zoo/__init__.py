@@ -3,7 +3,7 @@
 Attributes are imported lazily so that `import deepmotif.zoo` stays cheap for the CLI.
 """
 
-import importlib
+from deepmotif.zoo import lazy_exports
 
 _EXPORTS = {
     "build": "deepmotif.zoo.architectures",
@@ -20,8 +20,4 @@ _EXPORTS = {
 }
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name):
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'deepmotif.zoo' has no attribute {name!r}")
+lazy_exports.install(__name__, _EXPORTS)

@@ -13,10 +13,9 @@ import numpy as np
 import pytest
 
 from deepmotif.datasets.sequences import one_hot_strings
-from deepmotif.zoo import export as export_mod
 from deepmotif.zoo import model_card, serving_config, warmup
 from deepmotif.zoo.architectures import build
-from deepmotif.zoo.export import ExportError, export, export_model, versions
+from deepmotif.zoo.export import ExportError, encode_strings, export, export_model, versions
 from deepmotif.zoo.registry import ModelNameError
 
 SEQ_LEN = 24
@@ -173,7 +172,7 @@ def test_in_graph_encoding_matches_numpy():
 
     seqs = ["ACGTN" * 4 + "acgt", "nnnnGATAAGgataagACGTACGT"]
     np.testing.assert_array_equal(
-        export_mod.encode_strings(tf.constant(seqs), 24).numpy(), one_hot_strings([s.upper() for s in seqs])
+        encode_strings(tf.constant(seqs), 24).numpy(), one_hot_strings([s.upper() for s in seqs])
     )
 
 
