@@ -9,22 +9,8 @@ from deepmotif.datasets.sequences import detokenize
 
 
 def _cli(argv) -> int:
-    try:
-        from deepmotif.zoo.cli import main
-    except ImportError:  # another package's command module missing: drive ours alone
-        import argparse
+    from deepmotif.zoo.cli import main
 
-        from deepmotif.datasets.errors import DeepMotifError
-        from deepmotif.interpret.commands import register
-
-        parser = argparse.ArgumentParser(prog="deepmotif")
-        register(parser.add_subparsers(dest="command"))
-        args = parser.parse_args(argv)
-        try:
-            return args.func(args)
-        except DeepMotifError as err:
-            print(f"deepmotif {args.command}: error: {err}")
-            return 2
     return main(argv)
 
 

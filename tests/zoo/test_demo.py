@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,20 +10,10 @@ import pytest
 
 
 def main(argv: list[str]) -> int:
-    """`deepmotif ARGV` with only the demo subcommand registered (the CLI's error handling kept)."""
-    import argparse
+    """`deepmotif ARGV`, in process."""
+    from deepmotif.zoo.cli import main as cli_main
 
-    from deepmotif.datasets.errors import DeepMotifError
-    from deepmotif.zoo.demo import register
-
-    parser = argparse.ArgumentParser(prog="deepmotif")
-    register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except DeepMotifError as err:
-        print(f"deepmotif {args.command}: error: {err}", file=sys.stderr)
-        return 2
+    return cli_main(argv)
 
 
 REPO_MODELS = Path(__file__).resolve().parents[2] / "exported_models"
