@@ -58,6 +58,15 @@ def _shade_motifs(ax, motifs, label: bool = False) -> None:
                     ha="center", va="bottom", fontsize=8, transform=ax.get_xaxis_transform())
 
 
+def _sequence_panel(ax, x: np.ndarray, motifs, title: str) -> None:
+    """The top panel of the saliency and temporal figures: `x (L, 4)` as a logo, planted motifs shaded."""
+    _logo(ax, x)
+    _shade_motifs(ax, motifs, label=True)
+    ax.set_xlim(-0.5, x.shape[0] - 0.5)
+    if title:
+        ax.set_title(title, fontsize=9, loc="left", pad=14 if motifs else 4)
+
+
 def metrics_figure(curves: list[tuple[str, np.ndarray, np.ndarray]], path: Path) -> Path:
     """ROC and precision-recall curves side by side; `curves` holds `(label, y_true (n,), y_score (n,))`."""
     from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score, roc_curve
@@ -91,11 +100,7 @@ def saliency_figure(x: np.ndarray, maps: list[tuple[str, np.ndarray]], path: Pat
     fig, axes = plt.subplots(1 + len(maps), 1, figsize=(min(2 + 0.11 * length, 16), 1.1 + 0.55 * len(maps)),
                              gridspec_kw={"height_ratios": [1.4] + [0.6] * len(maps)}, squeeze=False)
     axes = axes[:, 0]
-    _logo(axes[0], x)
-    _shade_motifs(axes[0], motifs, label=True)
-    axes[0].set_xlim(-0.5, length - 0.5)
-    if title:
-        axes[0].set_title(title, fontsize=9, loc="left", pad=14 if motifs else 4)
+    _sequence_panel(axes[0], x, motifs, title)
     for ax, (label, values) in zip(axes[1:], maps):
         values = np.asarray(values, dtype=np.float64)
         scaled = values / values.max() if values.max() > 0 else values
@@ -121,11 +126,7 @@ def temporal_figure(x: np.ndarray, rows: list[tuple[str, np.ndarray, np.ndarray]
     fig, axes = plt.subplots(1 + n_rows, 1, figsize=(min(2 + 0.11 * length, 16), 1.1 + 0.45 * n_rows),
                              gridspec_kw={"height_ratios": [1.4] + [0.5] * n_rows}, squeeze=False)
     axes = axes[:, 0]
-    _logo(axes[0], x)
-    _shade_motifs(axes[0], motifs, label=True)
-    axes[0].set_xlim(-0.5, length - 0.5)
-    if title:
-        axes[0].set_title(title, fontsize=9, loc="left", pad=14 if motifs else 4)
+    _sequence_panel(axes[0], x, motifs, title)
     image = None
     for i, (label, forward, reverse) in enumerate(rows):
         for ax, values, direction in ((axes[1 + 2 * i], forward, "fwd"), (axes[2 + 2 * i], reverse, "rev")):

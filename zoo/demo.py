@@ -54,7 +54,7 @@ def run_demo(out="demo_out", dataset: str = DEFAULT_DATASET, epochs: int = DEFAU
     """
     from deepmotif.datasets import build_dataset
     from deepmotif.interpret.dashboard import build_dashboard
-    from deepmotif.zoo.export import export, latest_version_dir
+    from deepmotif.zoo.export import current_export, export
     from deepmotif.zoo.training import train
 
     if dataset not in DEMO_DATASETS:
@@ -93,9 +93,7 @@ def run_demo(out="demo_out", dataset: str = DEFAULT_DATASET, epochs: int = DEFAU
     say(f"{steps - 1}/{steps} exporting SavedModels (TF Serving layout) to {base_dir}")
     for arch, run_dir in zip(archs, run_dirs):
         name = _export_name(dataset, arch)
-        version_dir = latest_version_dir(base_dir, name)
-        if version_dir is None or _stale(version_dir, run_dir):
-            version_dir = export(run_dir, name, base_dir=base_dir)
+        version_dir = current_export(base_dir, name, run_dir) or export(run_dir, name, base_dir=base_dir)
         exported.append(version_dir)
         say(f"    {name} -> {version_dir}")
 
@@ -145,11 +143,6 @@ def _dashboard_current(folder: Path, settings: dict, models: list[Path]) -> bool
     same = all((built.get("settings") or {}).get(k) == v for k, v in settings.items())
     return (same and summary.stat().st_mtime > newest
             and [m["run_dir"] for m in built.get("models", [])] == [str(m.parent.resolve()) for m in models])
-
-
-def _stale(version_dir: Path, run_dir: Path) -> bool:
-    """Whether the exported model is older than the run's model (the run was retrained since)."""
-    return (version_dir / "saved_model.pb").stat().st_mtime < (run_dir / "model.keras").stat().st_mtime
 
 
 def _run(args) -> int:

@@ -180,5 +180,19 @@ def latest_version_dir(base_dir, name: str) -> Path | None:
     return Path(base_dir) / name / str(present[-1]) if present else None
 
 
-__all__ = ["export", "export_model", "encode_strings", "versions", "latest_version_dir", "ExportError"]
+def current_export(base_dir, name: str, run_dir) -> Path | None:
+    """The latest version of `name` if it was exported from `run_dir`'s present `model.keras`, else None
+    (so a retrained run gets a new version and an unchanged one is not exported twice)."""
+    from deepmotif.zoo.model_card import read_card
+    from deepmotif.zoo.registry import sha256_file
+
+    version_dir = latest_version_dir(base_dir, name)
+    if version_dir is None:
+        return None
+    same = read_card(version_dir).get("source_sha256") == sha256_file(Path(run_dir) / KERAS_FILE)
+    return version_dir if same else None
+
+
+__all__ = ["export", "export_model", "encode_strings", "versions", "latest_version_dir", "current_export",
+           "ExportError"]
 

@@ -107,8 +107,7 @@ def publish(run_paths, base_dir=REPO_ROOT / "exported_models", manifest_path=DEF
             dist_dir="dist/models", release_url: str | None = None, verbose: bool = True) -> list[dict]:
     """Export every finished run under `run_paths` (skipping runs already exported from the same
     `model.keras`), pack release assets into `dist_dir`, and rewrite the manifest. Returns its entries."""
-    from deepmotif.zoo.export import export, latest_version_dir
-    from deepmotif.zoo.model_card import read_card
+    from deepmotif.zoo.export import current_export, export
     from deepmotif.zoo.runs import read_config
 
     manifest_path = Path(manifest_path)
@@ -119,8 +118,8 @@ def publish(run_paths, base_dir=REPO_ROOT / "exported_models", manifest_path=DEF
         raise DeepMotifError(f"no finished run directories (config.json + model.keras + metrics.json) under {list(map(str, run_paths))}")
     for run in runs:
         name = model_name(read_config(run))
-        current = latest_version_dir(base_dir, name)
-        same = current is not None and read_card(current).get("source_sha256") == sha256_file(run / "model.keras")
+        current = current_export(base_dir, name, run)
+        same = current is not None
         if not same:
             current = export(run, name, base_dir=base_dir)
         entries[name] = manifest_entry(current, dist_dir)
