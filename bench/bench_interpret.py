@@ -52,7 +52,7 @@ def main(argv=None) -> int:
 
     from deepmotif.interpret import class_optimization, ism, saliency, temporal_scores
     from deepmotif.zoo.architectures import build
-    from deepmotif.zoo.atomic import write_json
+    from deepmotif.core.atomic import write_json
 
     seq_len = 101
     x = _random_x(args.n, seq_len)

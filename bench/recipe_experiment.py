@@ -13,7 +13,7 @@ from sklearn.metrics import roc_auc_score
 from deepmotif.zoo.architectures import build
 from deepmotif.zoo import recipes
 from deepmotif.datasets.readers import read_demo_fasta
-from deepmotif.datasets.sequences import one_hot_strings
+from deepmotif.core.sequences import one_hot_strings
 import os
 D = os.path.join(os.environ.get("DEEPMOTIF_SHARED_DATA", "../shared/data"), "encode/GATA1_K562_GATA-1_USC/")
 def arr(p):

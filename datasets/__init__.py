@@ -3,14 +3,14 @@
 Importing this package registers the builders `encode_tfbs`, `synthetic_tfbs`, `user_tfbs`.
 """
 
-from deepmotif.datasets.errors import (
+from deepmotif.core.errors import (
     DatasetError,
     DeepMotifError,
     MissingFilesError,
     SequenceFormatError,
     UnknownNameError,
 )
-from deepmotif.datasets.sequences import ALPHABET, DEFAULT_SEQ_LEN, one_hot, one_hot_strings, tokenize
+from deepmotif.core.sequences import ALPHABET, DEFAULT_SEQ_LEN, one_hot, one_hot_strings, tokenize
 
 try:  # TensorFlow (Datasets) may be absent, e.g. on a JAX-only GPU machine: sequences, errors, jaspar still work
     import tensorflow_datasets  # noqa: F401

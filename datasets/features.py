@@ -1,6 +1,6 @@
 """The TFDS features every TFBS builder shares: tokens, label, source id, whether a shuffle.
 
-`sequence` is `(L,)` uint8 tokens (A0 C1 G2 T3 N4, `deepmotif.datasets.sequences`), one-hot only
+`sequence` is `(L,)` uint8 tokens (A0 C1 G2 T3 N4, `deepmotif.core.sequences`), one-hot only
 in the pipeline. `label` is ClassLabel `unbound`(0) / `bound`(1).
 """
 
@@ -10,7 +10,7 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 from deepmotif.datasets.readers import Record
-from deepmotif.datasets.sequences import tokenize
+from deepmotif.core.sequences import tokenize
 
 LABEL_NAMES = ("unbound", "bound")
 

@@ -13,10 +13,10 @@ from typing import Iterable, NamedTuple
 
 import numpy as np
 
-from deepmotif.datasets.errors import UnknownNameError
-from deepmotif.datasets.sequences import ALPHABET
+from deepmotif.core.errors import UnknownNameError
+from deepmotif.core.sequences import ALPHABET
 
-_MATRIX_ID = re.compile(r"^(MA\d{4})(?:\.(\d+))?$", re.IGNORECASE)
+_MATRIX_ID = re.compile(r"(MA\d{4})(?:\.(\d+))?", re.IGNORECASE)  # fullmatch only
 
 # Every version of every vertebrate CORE profile; the latest of each is kept in Python.
 _QUERY = """
@@ -94,7 +94,7 @@ def load_motif(name_or_id: str) -> Motif:
     """
     by_id, by_base, by_name = _indexes()
     key = str(name_or_id).strip().upper()
-    match = _MATRIX_ID.match(key)
+    match = _MATRIX_ID.fullmatch(key)
     if match:
         found = by_id.get(key) if match.group(2) else by_base.get(key)
         if found is not None:

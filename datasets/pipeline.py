@@ -19,8 +19,8 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from deepmotif.datasets.encode_tfbs import encode_tfbs_dataset_builder as encode
-from deepmotif.datasets.errors import DatasetError, MissingFilesError, UnknownNameError
-from deepmotif.datasets.sequences import DEFAULT_SEQ_LEN, TOKEN_N
+from deepmotif.core.errors import DatasetError, MissingFilesError, UnknownNameError
+from deepmotif.core.sequences import DEFAULT_SEQ_LEN, TOKEN_N
 from deepmotif.datasets.synthetic_tfbs import synthetic_tfbs_dataset_builder as synthetic
 from deepmotif.datasets.user_tfbs import user_tfbs_dataset_builder as user
 
@@ -31,7 +31,7 @@ BUILDERS = {"encode_tfbs": encode.Builder, "synthetic_tfbs": synthetic.Builder, 
 REVERSE_COMPLEMENT_MODES = (False, True, "random", "both")
 _READ_CACHE: dict[tuple, dict] = {}
 _READ_CACHE_SIZE = 8
-_USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # used with fullmatch: `$` would accept a trailing newline
 
 
 def default_data_dir(data_dir=None) -> Path:
@@ -68,7 +68,7 @@ def parse_name(name: str, data_dir=None) -> tuple[str, str]:
             raise UnknownNameError("dataset", str(name), close or known)
         raise UnknownNameError("dataset", str(name), known)
     if builder == "user_tfbs":
-        if not _USER_NAME.match(config):
+        if not _USER_NAME.fullmatch(config):
             raise DatasetError(
                 f"user dataset name {config!r} must start with a letter or digit and hold only letters, "
                 f"digits, '_', '-' and '.' (e.g. user_tfbs/MYTF_K562)"

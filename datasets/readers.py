@@ -17,8 +17,8 @@ import zlib
 from pathlib import Path
 from typing import Iterator, NamedTuple
 
-from deepmotif.datasets.errors import SequenceFormatError
-from deepmotif.datasets.sequences import first_invalid_character
+from deepmotif.core.errors import SequenceFormatError
+from deepmotif.core.sequences import first_invalid_character
 
 GZIP_MAGIC = b"\x1f\x8b"
 DEEPBIND_HEADER = ("FoldID", "EventID", "seq", "Bound")

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from deepmotif.datasets.errors import DeepMotifError, MissingFilesError, UnknownNameError
-from deepmotif.zoo import atomic
+from deepmotif.core.errors import DeepMotifError, MissingFilesError, UnknownNameError
+from deepmotif.core import atomic
 
 RECURRENT = ("rnn", "cnn_rnn")
 DEFAULT_STEPS = 300      # class-optimization steps (the paper: 1000); the page says which
@@ -92,7 +92,7 @@ def _test_predictions(run: dict, arrays: dict) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _one_hot(tokens) -> np.ndarray:
-    from deepmotif.datasets.sequences import one_hot
+    from deepmotif.core.sequences import one_hot
 
     return one_hot(np.asarray(tokens)).astype(np.float32)
 
@@ -122,7 +122,7 @@ def _plain(value):
 def select_sequences(arrays: dict, scores: np.ndarray, sequences=None, n_sequences: int = 4) -> list[dict]:
     """The test sequences the page explains: `sequences` (test ids or DNA strings of the model's
     length), else the `n_sequences` positives with the highest mean score `scores (n,)`."""
-    from deepmotif.datasets.sequences import first_invalid_character, tokenize
+    from deepmotif.core.sequences import first_invalid_character, tokenize
 
     ids = [str(_plain(i)) for i in arrays["id"]]
     tokens = np.asarray(arrays["tokens"])
@@ -251,7 +251,7 @@ def _filters(model, x: np.ndarray, n_filters: int) -> list[dict]:
 # ---------------------------------------------------------------- page
 
 
-def _slug(text: str) -> str:
+def page_slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "page"
 
 
@@ -326,7 +326,7 @@ def _optimization_panels(runs, labels, steps: int, restarts: int, seed: int, ima
         windows = information_windows(pwm)
         matches = [{**m, "window": [s, e]}
                    for (s, e), row in zip(windows, _matches([pwm[s:e] for s, e in windows], top=3)) for m in row]
-        image = f"img/optimization_{_slug(label)}.png"
+        image = f"img/optimization_{page_slug(label)}.png"
         figures.optimization_figure(pwm, images.parent / image, window=windows[0],
                                     title=f"{label}: input optimized for P(bound)")
         panels.append({"label": label, "image": image, "probability": probability, "window": list(windows[0]),
@@ -346,7 +346,7 @@ def _filter_panels(runs, labels, x_test, n_filters: int, images: Path, say) -> l
         items = _filters(run["model"], x_test, n_filters)
         captions = [(f"filter {item['filter']}: " + (item["matches"][0]["name"] if item["matches"] else "no match"),
                      item["pwm"]) for item in items]
-        image = f"img/filters_{_slug(label)}.png"
+        image = f"img/filters_{page_slug(label)}.png"
         figures.motif_grid_figure(captions, images.parent / image)
         panels.append({"label": label, "image": image,
                        "filters": [{k: v for k, v in item.items() if k != "pwm"} for item in items]})
@@ -479,64 +479,4 @@ def _relative(path: Path, start: Path) -> str:
     return os.path.relpath(path.resolve(), start.resolve())
 
 
-# ---------------------------------------------------------------- CLI
-
-
-def _progress(message: str) -> None:
-    print(message, flush=True)
-
-
-def _run(args) -> int:
-    out = Path(args.out)
-    if args.exported:
-        args.exported = [None if e.lower() in ("none", "-") else e for e in args.exported]
-    if args.index:
-        page_dir = out / _slug(args.dataset)
-        index = build_dashboard(args.dataset, args.models, page_dir, sequences=args.sequences,
-                                n_sequences=args.n_sequences, exported=args.exported,
-                                optimization_steps=args.optimization_steps, restarts=args.restarts,
-                                n_filters=args.n_filters, seed=args.seed, manual_dir=args.manual_dir,
-                                data_dir=args.data_dir, index_href="../index.html", log=_progress)
-        pages = sorted(p.parent for p in out.glob(f"*/{SUMMARY_FILE}"))
-        top = build_index(out, pages)
-        print(f"TF page: {index.resolve()}\nindex of {len(pages)} page(s): {top.resolve()}")
-        return 0
-    index = build_dashboard(args.dataset, args.models, out, sequences=args.sequences, n_sequences=args.n_sequences,
-                            exported=args.exported, optimization_steps=args.optimization_steps,
-                            restarts=args.restarts, n_filters=args.n_filters, seed=args.seed,
-                            manual_dir=args.manual_dir, data_dir=args.data_dir, log=_progress)
-    print(f"dashboard: {index.resolve()}\nopen file://{index.resolve()} in a browser")
-    return 0
-
-
-def register(subparsers) -> None:
-    """`deepmotif dashboard --dataset NAME --models RUN ... --out DIR`."""
-    p = subparsers.add_parser(
-        "dashboard", help="build the Deep Motif Dashboard: one static page comparing models of one TF",
-        description="Write a self-contained static page (index.html + PNGs; opens from disk) comparing "
-                    "the given training runs of one dataset: metrics and ROC/PR curves, saliency maps, "
-                    "temporal output scores, class optimization and filter motifs with JASPAR matches, "
-                    "model cards.")
-    p.add_argument("--dataset", required=True, help="dataset name, e.g. encode_tfbs/GATA1_K562_GATA-1_USC")
-    p.add_argument("--models", nargs="+", required=True, metavar="RUN_DIR",
-                   help="training run directories (deepmotif train --out), e.g. the cnn, rnn and cnn_rnn runs")
-    p.add_argument("--out", required=True, help="output folder (index.html, img/, dashboard.json)")
-    p.add_argument("--sequences", nargs="+", metavar="ID_OR_DNA",
-                   help="test sequence ids or DNA strings to explain (default: the best-scored positives)")
-    p.add_argument("--n-sequences", type=int, default=4, help="how many positives to explain by default (4)")
-    p.add_argument("--exported", nargs="+", metavar="SAVEDMODEL_DIR",
-                   help="exported SavedModel version directories, one per run in --models order ('none' for a run "
-                        "not exported), for the model cards")
-    p.add_argument("--optimization-steps", type=int, default=DEFAULT_STEPS,
-                   help=f"class-optimization steps ({DEFAULT_STEPS}; the paper used 1000)")
-    p.add_argument("--restarts", type=int, default=DEFAULT_RESTARTS, help="class-optimization restarts")
-    p.add_argument("--n-filters", type=int, default=DEFAULT_FILTERS, help="first-layer filters shown per model")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--index", action="store_true",
-                   help="write the page to OUT/<dataset>/ and OUT/index.html linking every TF page under OUT")
-    p.add_argument("--manual-dir", help="where the dataset's raw files are (encode_tfbs, user_tfbs)")
-    p.add_argument("--data-dir", help="TFDS data directory")
-    p.set_defaults(func=_run)
-
-
-__all__ = ["build_dashboard", "build_index", "select_sequences", "information_windows", "register", "DashboardError"]
+__all__ = ["build_dashboard", "build_index", "select_sequences", "information_windows", "DashboardError"]

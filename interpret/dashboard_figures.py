@@ -14,8 +14,8 @@ matplotlib.use("Agg")  # files only: the dashboard never opens a window
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from deepmotif.datasets.sequences import ALPHABET  # noqa: E402
-from deepmotif.zoo.atomic import atomic_path  # noqa: E402
+from deepmotif.core.sequences import ALPHABET  # noqa: E402
+from deepmotif.core.atomic import atomic_path  # noqa: E402
 
 ARCH_COLORS = {"cnn": "#1f77b4", "rnn": "#ff7f0e", "cnn_rnn": "#2ca02c"}
 LETTER_COLORS = {"A": "#109648", "C": "#255C99", "G": "#F7B32B", "T": "#D62839"}

@@ -3,7 +3,7 @@ CLI prints them without a traceback)."""
 
 from __future__ import annotations
 
-from deepmotif.datasets.errors import DeepMotifError
+from deepmotif.core.errors import DeepMotifError
 
 
 class InputShapeError(DeepMotifError, ValueError):

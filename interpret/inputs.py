@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from deepmotif.datasets.errors import SequenceFormatError
-from deepmotif.datasets.sequences import first_invalid_character, one_hot, tokenize
+from deepmotif.core.errors import SequenceFormatError
+from deepmotif.core.sequences import first_invalid_character, one_hot, tokenize
 from deepmotif.interpret.errors import InputShapeError, ModelFileError
 
 

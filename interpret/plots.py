@@ -14,8 +14,8 @@ matplotlib.use("Agg")  # files only, never a window
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from deepmotif.datasets.sequences import ALPHABET  # noqa: E402
-from deepmotif.zoo.atomic import atomic_path  # noqa: E402
+from deepmotif.core.sequences import ALPHABET  # noqa: E402
+from deepmotif.core.atomic import atomic_path  # noqa: E402
 
 LETTER_COLORS = {"A": "#109648", "C": "#255C99", "G": "#F7B32B", "T": "#D62839"}
 

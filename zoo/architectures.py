@@ -13,44 +13,8 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
-from deepmotif.datasets.errors import UnknownNameError
-from deepmotif.datasets.sequences import DEFAULT_SEQ_LEN
-
-# The paper's hyperparameters (DeMo code); every one can be overridden by name.
-DEFAULTS = {
-    "cnn": {
-        "filters": [128, 128, 128],
-        "kernel_sizes": [9, 5, 3],
-        "pool_size": 2,
-        "dropout": 0.5,
-        "batch_norm": False,
-        "reverse_complement": False,
-    },
-    "rnn": {
-        "lstm_units": 32,
-        "dropout": 0.5,
-        "reverse_complement": False,
-    },
-    "cnn_rnn": {
-        "filters": [128],
-        "kernel_sizes": [9],
-        "lstm_units": 32,
-        "dropout": 0.5,
-        "batch_norm": False,
-        "reverse_complement": False,
-    },
-}
-ARCHITECTURES = tuple(DEFAULTS)
-
-
-def architecture_config(arch: str, seq_len: int = DEFAULT_SEQ_LEN, **overrides) -> dict:
-    """The full hyperparameters of `arch`: the paper's defaults merged with `overrides`."""
-    if arch not in DEFAULTS:
-        raise UnknownNameError("architecture", arch, ARCHITECTURES)
-    unknown = set(overrides) - set(DEFAULTS[arch])
-    if unknown:
-        raise UnknownNameError(f"hyperparameter of {arch}", sorted(unknown)[0], DEFAULTS[arch])
-    return {"arch": arch, "seq_len": int(seq_len), **DEFAULTS[arch], **overrides}
+from deepmotif.core.sequences import DEFAULT_SEQ_LEN
+from deepmotif.zoo.hyperparameters import ARCHITECTURES, DEFAULTS, architecture_config  # noqa: F401  (public here too)
 
 
 @keras.saving.register_keras_serializable(package="deepmotif")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from deepmotif.datasets.errors import DeepMotifError
+from deepmotif.core.errors import DeepMotifError
 
 
 class EmptyDatasetError(DeepMotifError):

@@ -10,8 +10,8 @@ import datetime
 import json
 from pathlib import Path
 
-from deepmotif.datasets.sequences import ALPHABET
-from deepmotif.zoo import atomic
+from deepmotif.core.sequences import ALPHABET
+from deepmotif.core import atomic
 
 CARD_FILE = "model_card.json"
 LICENSE = "MIT (weights and code); ENCODE and JASPAR data are public and unrestricted"

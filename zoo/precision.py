@@ -11,7 +11,7 @@ import contextlib
 
 import keras
 
-from deepmotif.datasets.errors import UnknownNameError
+from deepmotif.core.errors import UnknownNameError
 
 PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 

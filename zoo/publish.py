@@ -13,8 +13,8 @@ import shutil
 import tarfile
 from pathlib import Path
 
-from deepmotif.datasets.errors import DeepMotifError
-from deepmotif.zoo import atomic
+from deepmotif.core.errors import DeepMotifError
+from deepmotif.core import atomic
 from deepmotif.zoo.registry import MANIFEST_FILE, REPO_ROOT, sha256_file
 
 DEFAULT_MANIFEST = Path(__file__).resolve().parent / MANIFEST_FILE
@@ -107,7 +107,7 @@ def publish(run_paths, base_dir=REPO_ROOT / "exported_models", manifest_path=DEF
             dist_dir="dist/models", release_url: str | None = None, verbose: bool = True) -> list[dict]:
     """Export every finished run under `run_paths` (skipping runs already exported from the same
     `model.keras`), pack release assets into `dist_dir`, and rewrite the manifest. Returns its entries."""
-    from deepmotif.zoo.export import current_export, export
+    from deepmotif.zoo.saved_models import current_export, export
     from deepmotif.zoo.runs import read_config
 
     manifest_path = Path(manifest_path)

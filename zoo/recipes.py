@@ -14,9 +14,7 @@ from __future__ import annotations
 import copy
 import math
 
-import keras
-
-from deepmotif.datasets.errors import DeepMotifError, UnknownNameError
+from deepmotif.core.errors import DeepMotifError, UnknownNameError
 
 RECIPES = {
     "default": {
@@ -77,9 +75,11 @@ def get_recipe(name: str, arch: str | None = None, **overrides) -> dict:
     return recipe
 
 
-def make_optimizer(recipe: dict, steps_per_epoch: int) -> keras.optimizers.Optimizer:
+def make_optimizer(recipe: dict, steps_per_epoch: int):
     """Adam with the recipe's clipping; `warmup_cosine` is a per-step schedule inside the optimizer
     (its step counter is saved by BackupAndRestore, so a resumed run continues the same curve)."""
+    import keras  # here, not at the top: the recipe table is read by `--help` without a backend
+
     lr = float(recipe["learning_rate"])
     if recipe["schedule"] == "warmup_cosine":
         warmup = max(1, int(recipe.get("warmup_epochs", 1)) * steps_per_epoch)

@@ -24,11 +24,11 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from deepmotif.datasets.errors import DeepMotifError, UnknownNameError
+from deepmotif.core.errors import DeepMotifError, UnknownNameError
 
 MANIFEST_FILE = "published_models.json"
 REPO_ROOT = Path(__file__).resolve().parent.parent
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*")  # used with fullmatch: `$` would accept a trailing newline
 
 
 class ModelNameError(DeepMotifError, ValueError):
@@ -56,7 +56,7 @@ class OfflineError(DeepMotifError, FileNotFoundError):
 
 def check_name(name: str) -> str:
     """Return `name` if it is a safe flat model name, else raise `ModelNameError`."""
-    if not isinstance(name, str) or not _NAME.match(name) or ".." in name:
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or ".." in name:
         hint = ""
         if isinstance(name, str) and ("/" in name or "\\" in name):
             flat = re.sub(r"[\\/]+", ".", name.strip("/\\"))
@@ -115,7 +115,7 @@ def _entry(name: str, manifest: dict, version: int | None = None) -> dict | None
 
 
 def _local_names() -> set[str]:
-    from deepmotif.zoo.export import versions
+    from deepmotif.zoo.saved_models import versions
 
     return {p.name for d in local_dirs() for p in d.iterdir() if p.is_dir() and versions(p)}
 
@@ -125,7 +125,7 @@ def _unknown(name: str, manifest: dict) -> UnknownNameError:
 
 
 def _local_version_dir(name: str, version: int | None = None) -> Path | None:
-    from deepmotif.zoo.export import versions
+    from deepmotif.zoo.saved_models import versions
 
     for base in local_dirs():
         present = versions(base / name)
@@ -243,7 +243,7 @@ def download(url: str, dest, sha256: str, size: int | None = None, progress: boo
 
 def _extract(archive: Path, target: Path) -> None:
     """Extract a SavedModel `.tar.gz` into `target` atomically (TF Serving never sees half)."""
-    from deepmotif.zoo import atomic
+    from deepmotif.core import atomic
 
     with atomic.atomic_path(target) as tmp:
         tmp.mkdir()

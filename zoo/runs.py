@@ -13,8 +13,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from deepmotif.datasets.errors import DeepMotifError, MissingFilesError
-from deepmotif.zoo import atomic
+from deepmotif.core.errors import DeepMotifError, MissingFilesError
+from deepmotif.core import atomic
 
 CONFIG = "config.json"
 MODEL = "model.keras"
@@ -84,35 +84,56 @@ def read_config(run_dir) -> dict:
     return read_json(path)
 
 
+# Every entry a training run writes into its directory: the only things `--overwrite` may remove.
+RUN_ENTRIES = (CONFIG, MODEL, HISTORY, METRICS, PREDICTIONS, TENSORBOARD, BACKUP, CHECKPOINT)
+
+
+def foreign_entries(run_dir) -> list[str]:
+    """Names in `run_dir` that no training run writes (user files a tool must never delete)."""
+    return sorted(p.name for p in Path(run_dir).iterdir() if p.name not in RUN_ENTRIES and not p.name.endswith(".tmp"))
+
+
 def prepare_run_dir(run_dir, config: dict, overwrite: bool = False) -> str:
     """Make `run_dir` ready for `config`; returns `"new"`, `"resume"` or `"finished"`.
 
-    An existing run with the same config resumes (or is already finished); a different config or
-    foreign files raise `IncompatibleRunError` unless `overwrite`, which empties the directory.
+    An existing run with the same config resumes (or is already finished). A run with a different
+    config raises `IncompatibleRunError` unless `overwrite`, which removes only the files a run
+    writes (`RUN_ENTRIES`). A non-empty directory that is not a run, or a run directory holding
+    other files, is refused whatever `overwrite` says: a tool never deletes what it did not write.
     """
     run_dir = Path(run_dir)
     if run_dir.exists() and not run_dir.is_dir():
         raise IncompatibleRunError(f"{run_dir} exists and is not a directory")
     present = run_dir.is_dir() and any(run_dir.iterdir())
-    if present and not overwrite:
+    if present:
         if not (run_dir / CONFIG).is_file():
             raise IncompatibleRunError(
-                f"{run_dir} is not empty and holds no {CONFIG}: not a run directory. "
-                "Choose another --out or pass --overwrite to replace its contents."
+                f"{run_dir} is not empty and holds no {CONFIG}: it is not a run directory, so nothing in it "
+                "is replaced (with or without --overwrite). Choose a new or empty --out."
             )
         diff = config_differences(read_config(run_dir), config)
-        if diff:
+        if diff and not overwrite:
             old = _identity(read_config(run_dir))
             new = _identity(config)
             shown = "; ".join(f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in diff[:5])
             raise IncompatibleRunError(
                 f"{run_dir} holds a run with a different configuration ({shown}). "
-                "Pass --overwrite to replace it, or choose another --out."
+                "Pass --overwrite to replace that run, or choose another --out."
             )
-        return "finished" if (run_dir / METRICS).is_file() and (run_dir / MODEL).is_file() else "resume"
-    if present and overwrite:
-        for child in run_dir.iterdir():
-            shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
+        if not overwrite:
+            return "finished" if (run_dir / METRICS).is_file() and (run_dir / MODEL).is_file() else "resume"
+        foreign = foreign_entries(run_dir)
+        if foreign:
+            raise IncompatibleRunError(
+                f"{run_dir} holds a run and files no run writes ({', '.join(foreign[:5])}); --overwrite "
+                "replaces only a run's own files, so move those away or choose another --out."
+            )
+        for name in RUN_ENTRIES:
+            child = run_dir / name
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            elif child.exists() or child.is_symlink():
+                child.unlink()
     run_dir.mkdir(parents=True, exist_ok=True)
     atomic.write_json(run_dir / CONFIG, config)
     return "new"

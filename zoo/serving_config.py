@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deepmotif.zoo import atomic
+from deepmotif.core import atomic
 
 CONFIG_FILE = "models.config"
 
 
 def served_models(base_dir) -> list[str]:
     """Names of the models under `base_dir` that have at least one complete version."""
-    from deepmotif.zoo.export import versions
+    from deepmotif.zoo.saved_models import versions
 
     base_dir = Path(base_dir)
     if not base_dir.is_dir():

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from deepmotif.datasets.errors import DeepMotifError, UnknownNameError
-from deepmotif.zoo import atomic, runs
+from deepmotif.core.errors import DeepMotifError, UnknownNameError
+from deepmotif.core import atomic, runs
 from deepmotif.zoo.evaluation import EmptyDatasetError, predict_split, reference_scores, scores
 from deepmotif.zoo.precision import precision_policy, resolve_precision
 from deepmotif.zoo.recipes import epoch_learning_rate, get_recipe, make_optimizer

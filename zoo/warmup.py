@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from deepmotif.datasets.sequences import ALPHABET, one_hot_strings
+from deepmotif.core.sequences import ALPHABET, one_hot_strings
 
 WARMUP_FILE = "tf_serving_warmup_requests"
 

@@ -17,10 +17,10 @@ import tensorflow_datasets as tfds
 
 from deepmotif.datasets.builder_folder import InOwnFolder
 from deepmotif.datasets.encode_tfbs.files import ExperimentFiles, has_any_file, locate
-from deepmotif.datasets.errors import DeepMotifError, MissingFilesError
+from deepmotif.core.errors import DeepMotifError, MissingFilesError
 from deepmotif.datasets.features import example_from_record, tfbs_features
 from deepmotif.datasets.readers import Record, read_records
-from deepmotif.datasets.sequences import DEFAULT_SEQ_LEN
+from deepmotif.core.sequences import DEFAULT_SEQ_LEN
 from deepmotif.datasets.shuffle import link_shuffles, shuffled_negatives
 from deepmotif.datasets.splits import VALIDATION_FRACTION, is_validation
 

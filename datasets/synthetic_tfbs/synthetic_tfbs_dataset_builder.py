@@ -11,7 +11,7 @@ from deepmotif.datasets import jaspar
 from deepmotif.datasets.builder_folder import InOwnFolder
 from deepmotif.datasets.features import example_from_record, tfbs_features
 from deepmotif.datasets.readers import Record
-from deepmotif.datasets.sequences import DEFAULT_SEQ_LEN, detokenize
+from deepmotif.core.sequences import DEFAULT_SEQ_LEN, detokenize
 from deepmotif.datasets.splits import VALIDATION_FRACTION, is_validation
 from deepmotif.datasets.synthetic_tfbs import planting
 

@@ -17,7 +17,7 @@ import os
 import tensorflow_datasets as tfds
 
 from deepmotif.datasets.builder_folder import InOwnFolder
-from deepmotif.datasets.errors import DatasetError
+from deepmotif.core.errors import DatasetError
 from deepmotif.datasets.features import example_from_record, tfbs_features
 from deepmotif.datasets.readers import Record, read_fasta
 from deepmotif.datasets.shuffle import shuffled_negatives

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from deepmotif.datasets import load_arrays
-from deepmotif.zoo.cli import main
+from deepmotif.cli.main import main
 
 
 def test_list_shows_builders_and_filters(capsys, tmp_path):

@@ -20,7 +20,7 @@ import deepmotif.datasets.encode_tfbs.encode_tfbs_dataset_builder as encode_modu
 from deepmotif.datasets.encode_tfbs import Builder
 from deepmotif.datasets.encode_tfbs.files import locate
 from deepmotif.datasets.encode_tfbs.make_experiments_tsv import rows as reference_rows
-from deepmotif.datasets.errors import MissingFilesError, SequenceFormatError
+from deepmotif.core.errors import MissingFilesError, SequenceFormatError
 from deepmotif.datasets.splits import group_id
 
 GATA1 = "GATA1_K562_GATA-1_USC"

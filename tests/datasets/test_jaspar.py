@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from deepmotif.datasets import jaspar
-from deepmotif.datasets.errors import UnknownNameError
+from deepmotif.core.errors import UnknownNameError
 
 
 @pytest.fixture(scope="module")

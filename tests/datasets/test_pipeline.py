@@ -14,8 +14,8 @@ from deepmotif.datasets import (
     load_arrays,
     pipeline,
 )
-from deepmotif.datasets.errors import DatasetError, UnknownNameError
-from deepmotif.datasets.sequences import one_hot, reverse_complement_tokens
+from deepmotif.core.errors import DatasetError, UnknownNameError
+from deepmotif.core.sequences import one_hot, reverse_complement_tokens
 
 TINY = "synthetic_tfbs/tiny"
 
@@ -124,9 +124,18 @@ def test_real_encode_experiment(encode_real, tfds_data_dir):
 
 def test_a_mistyped_manual_dir_is_an_error_not_a_download(tmp_path):
     from deepmotif.datasets import build_dataset
-    from deepmotif.datasets.errors import MissingFilesError
+    from deepmotif.core.errors import MissingFilesError
 
     missing = tmp_path / "no_such_folder"
     with pytest.raises(MissingFilesError, match="no_such_folder"):
         build_dataset("encode_tfbs/GATA1_K562_GATA-1_USC", manual_dir=missing, data_dir=tmp_path / "tfds")
     assert not (tmp_path / "tfds" / "encode_tfbs").exists() or not any((tmp_path / "tfds" / "encode_tfbs").rglob("*.tfrecord*"))
+
+
+@pytest.mark.parametrize("config", ["nl\n", "x\ny", "sp ace", "a/b"])
+def test_user_dataset_names_with_newlines_or_separators_are_refused(config):
+    from deepmotif.core.errors import DatasetError
+    from deepmotif.datasets.pipeline import parse_name
+
+    with pytest.raises(DatasetError):
+        parse_name(f"user_tfbs/{config}")

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from deepmotif.datasets.errors import SequenceFormatError
+from deepmotif.core.errors import SequenceFormatError
 from deepmotif.datasets.readers import (
     Record,
     read_deepbind_seq,

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from deepmotif.datasets import build_dataset, dataset_metadata, load_arrays, pipeline
-from deepmotif.datasets.errors import DatasetError, MissingFilesError, SequenceFormatError
+from deepmotif.core.errors import DatasetError, MissingFilesError, SequenceFormatError
 from deepmotif.datasets.readers import read_demo_fasta
-from deepmotif.datasets.sequences import detokenize
+from deepmotif.core.sequences import detokenize
 
 
 def _write_fasta(path, records, width=60):

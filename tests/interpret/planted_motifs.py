@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from deepmotif.datasets.jaspar import load_motif
-from deepmotif.datasets.sequences import one_hot
+from deepmotif.core.sequences import one_hot
 
 MOTIF = "CTCF"  # MA0139: 15 informative columns, so tiny models learn it in seconds
 

@@ -5,7 +5,7 @@ from planted_motifs import MOTIF
 
 from deepmotif.interpret import class_optimization, match_jaspar
 from deepmotif.interpret.batching import compiled
-from deepmotif.interpret.class_optimization import to_probabilities
+from deepmotif.interpret.input_optimization import to_probabilities
 from deepmotif.interpret.motifs import informative_window
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from deepmotif.datasets.sequences import detokenize
+from deepmotif.core.sequences import detokenize
 
 
 def _cli(argv) -> int:
-    from deepmotif.zoo.cli import main
+    from deepmotif.cli.main import main
 
     return main(argv)
 

@@ -122,7 +122,7 @@ def dashboard_cli(argv: list[str]) -> int:
     """`deepmotif dashboard ARGV` through the subcommand's own parser."""
     import argparse
 
-    from deepmotif.interpret.dashboard import register
+    from deepmotif.cli.dashboard import register
 
     parser = argparse.ArgumentParser(prog="deepmotif")
     register(parser.add_subparsers(dest="command"))
@@ -133,7 +133,7 @@ def dashboard_cli(argv: list[str]) -> int:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory, tfds_data_dir):
     """cnn, rnn and cnn_rnn trained for one epoch on a few hundred synthetic sequences; cnn exported."""
-    from deepmotif.zoo.export import export
+    from deepmotif.zoo.saved_models import export
     from deepmotif.zoo.training import train
 
     root = tmp_path_factory.mktemp("dashboard_runs")
@@ -191,7 +191,7 @@ def test_metrics_come_from_the_runs(site, runs):
 
 def test_default_sequences_are_the_best_scored_positives_with_ground_truth(site, runs, tfds_data_dir):
     from deepmotif.datasets import load_arrays
-    from deepmotif.datasets.sequences import one_hot
+    from deepmotif.core.sequences import one_hot
     from deepmotif.zoo.runs import load_run
 
     _, _, summary = site
@@ -251,8 +251,8 @@ def test_index_links_every_page(site, tmp_path):
 
 def test_chosen_sequences_and_bad_input(runs, tmp_path, tfds_data_dir):
     from deepmotif.datasets import load_arrays
-    from deepmotif.datasets.errors import UnknownNameError
-    from deepmotif.datasets.sequences import detokenize
+    from deepmotif.core.errors import UnknownNameError
+    from deepmotif.core.sequences import detokenize
     from deepmotif.interpret.dashboard import DashboardError, select_sequences
 
     arrays = load_arrays(DATASET, "test", data_dir=tfds_data_dir)

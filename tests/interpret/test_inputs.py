@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from deepmotif.datasets.errors import SequenceFormatError
+from deepmotif.core.errors import SequenceFormatError
 from deepmotif.interpret.errors import ModelFileError
 from deepmotif.interpret.inputs import check_input, load_model, read_fasta
 

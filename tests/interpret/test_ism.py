@@ -5,7 +5,7 @@ from planted_motifs import motif_mask
 from scipy.stats import spearmanr
 
 from deepmotif.interpret import ism, saliency
-from deepmotif.interpret.ism import ism_importance
+from deepmotif.interpret.saturation_mutagenesis import ism_importance
 
 
 def test_ism_is_the_logit_change_of_each_substitution(trained_cnn, ctcf_test):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from deepmotif.datasets.readers import read_demo_fasta
-from deepmotif.datasets.sequences import one_hot_strings
+from deepmotif.core.sequences import one_hot_strings
 from deepmotif.interpret import filter_motifs, match_jaspar
 from deepmotif.zoo.architectures import build
 

@@ -5,7 +5,7 @@ import pytest
 from planted_motifs import motif_mask
 from sklearn.metrics import roc_auc_score
 
-from deepmotif.datasets.errors import UnknownNameError
+from deepmotif.core.errors import UnknownNameError
 from deepmotif.interpret import saliency
 from deepmotif.interpret.batching import compiled
 from deepmotif.interpret.errors import InputShapeError
@@ -94,5 +94,5 @@ def test_package_exports_functions_even_after_their_modules_are_imported():
 
     for name in interpret.__all__:
         assert callable(getattr(interpret, name)) and not isinstance(getattr(interpret, name), type(interpret))
-    module = importlib.import_module("deepmotif.interpret.saliency")
+    module = importlib.import_module("deepmotif.interpret.saliency_maps")
     assert interpret.saliency is module.saliency

@@ -5,8 +5,8 @@ import pytest
 
 import keras
 
-from deepmotif.datasets.errors import UnknownNameError
-from deepmotif.datasets.sequences import one_hot
+from deepmotif.core.errors import UnknownNameError
+from deepmotif.core.sequences import one_hot
 from deepmotif.zoo.architectures import ARCHITECTURES, ReverseComplement, architecture_config, build, logit_model
 
 L = 40

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from deepmotif.datasets.errors import UnknownNameError
+from deepmotif.core.errors import UnknownNameError
 from deepmotif.zoo import runs
-from deepmotif.zoo.compare import compare, dataset_name, results_table, run_folder
+from deepmotif.zoo.comparison import compare, dataset_name, results_table, run_folder
 
 
 def test_names():

@@ -11,7 +11,7 @@ import pytest
 
 def main(argv: list[str]) -> int:
     """`deepmotif ARGV`, in process."""
-    from deepmotif.zoo.cli import main as cli_main
+    from deepmotif.cli.main import main as cli_main
 
     return cli_main(argv)
 
@@ -70,8 +70,8 @@ def test_demo_rerun_reuses_finished_runs_and_exports(demo, capsys):
 def test_demo_rejects_a_dataset_it_cannot_build_alone(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path), "--epochs", "0"]) == 2
     assert "--epochs must be at least 1" in capsys.readouterr().err
-    from deepmotif.datasets.errors import UnknownNameError
-    from deepmotif.zoo.demo import run_demo
+    from deepmotif.core.errors import UnknownNameError
+    from deepmotif.cli.demo import run_demo
 
     with pytest.raises(UnknownNameError, match="Did you mean: synthetic_tfbs/grammar"):
         run_demo(tmp_path, dataset="synthetic_tfbs/gramar")

@@ -13,7 +13,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 import keras
 
 from deepmotif.datasets import load_arrays
-from deepmotif.datasets.sequences import one_hot
+from deepmotif.core.sequences import one_hot
 from deepmotif.zoo import runs
 from deepmotif.zoo.evaluation import EmptyDatasetError, evaluate, predict_tokens, scores
 from deepmotif.zoo.training import train
@@ -31,7 +31,7 @@ def run_dir(tmp_path_factory, tfds_data_dir):
 
 def _cli(*args):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    return subprocess.run([sys.executable, "-m", "deepmotif.zoo.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "deepmotif.cli.main", *args], capture_output=True, text=True,
                           env=env, timeout=300)
 
 

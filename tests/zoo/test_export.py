@@ -12,10 +12,10 @@ import time
 import numpy as np
 import pytest
 
-from deepmotif.datasets.sequences import one_hot_strings
+from deepmotif.core.sequences import one_hot_strings
 from deepmotif.zoo import model_card, serving_config, warmup
 from deepmotif.zoo.architectures import build
-from deepmotif.zoo.export import ExportError, encode_strings, export, export_model, versions
+from deepmotif.zoo.saved_models import ExportError, encode_strings, export, export_model, versions
 from deepmotif.zoo.registry import ModelNameError
 
 SEQ_LEN = 24

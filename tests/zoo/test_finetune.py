@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from deepmotif.datasets.errors import UnknownNameError
+from deepmotif.core.errors import UnknownNameError
 from deepmotif.zoo import registry
-from deepmotif.zoo.finetune import finetune
+from deepmotif.zoo.fine_tuning import finetune
 from deepmotif.zoo.runs import load_run
 from deepmotif.zoo.training import train
 
@@ -74,7 +74,7 @@ def test_finetune_frozen_conv_changes_head_and_auroc(setup):
 
 
 def test_finetune_from_registry_name_trains_everything(setup, monkeypatch):
-    from deepmotif.zoo.export import export
+    from deepmotif.zoo.saved_models import export
 
     base = setup["root"] / "exported_models"
     export(setup["source"], "gata1_tiny.cnn", base_dir=base)

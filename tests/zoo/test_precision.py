@@ -7,7 +7,7 @@ import tensorflow as tf
 
 import keras
 
-from deepmotif.datasets.errors import UnknownNameError
+from deepmotif.core.errors import UnknownNameError
 from deepmotif.zoo.architectures import build
 from deepmotif.zoo.precision import PRECISIONS, has_gpu, precision_policy, resolve_precision
 from deepmotif.zoo.recipes import get_recipe

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from deepmotif.datasets.errors import UnknownNameError
+from deepmotif.core.errors import UnknownNameError
 from deepmotif.zoo import registry
 from deepmotif.zoo.architectures import build
-from deepmotif.zoo.export import export_model
+from deepmotif.zoo.saved_models import export_model
 from deepmotif.zoo.publish import manifest_entry
 from deepmotif.zoo.registry import CacheError, ChecksumError, DownloadError, ModelNameError, OfflineError
 

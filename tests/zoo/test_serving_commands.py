@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from deepmotif.zoo.architectures import build
-from deepmotif.zoo.cli import main
+from deepmotif.cli.main import main
 
 
 @pytest.fixture(scope="module")

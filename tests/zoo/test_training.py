@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pytest
 
-from deepmotif.datasets.errors import DeepMotifError, UnknownNameError
+from deepmotif.core.errors import DeepMotifError, UnknownNameError
 from deepmotif.zoo import runs
 from deepmotif.zoo.evaluation import EmptyDatasetError
 from deepmotif.zoo.training import train
@@ -90,7 +90,7 @@ def test_bad_names_and_empty_data(tmp_path, tfds_data_dir):
 
 
 def _cli(*args):
-    return [sys.executable, "-m", "deepmotif.zoo.cli", *args]
+    return [sys.executable, "-m", "deepmotif.cli.main", *args]
 
 
 def test_sigkilled_cli_run_resumes_from_backup(tmp_path, tfds_data_dir):

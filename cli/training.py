@@ -40,7 +40,7 @@ def _parse_overrides(items) -> dict:
     """`--set key=value` (value parsed as JSON when it can be) -> dict of model hyperparameters."""
     out = {}
     for item in items or ():
-        from deepmotif.datasets.errors import DeepMotifError
+        from deepmotif.core.errors import DeepMotifError
 
         if "=" not in item:
             raise DeepMotifError(f"--set expects key=value, got {item!r}")
@@ -91,7 +91,7 @@ def _evaluate(args) -> int:
 
 
 def _compare(args) -> int:
-    from deepmotif.zoo.compare import compare
+    from deepmotif.zoo.comparison import compare
 
     table = compare(
         args.experiments, archs=args.archs, out=args.out, epochs=args.epochs, batch_size=args.batch_size,
@@ -105,7 +105,7 @@ def _compare(args) -> int:
 
 
 def register(subparsers) -> None:
-    from deepmotif.zoo.architectures import ARCHITECTURES
+    from deepmotif.zoo.hyperparameters import ARCHITECTURES
 
     fmt = argparse.RawDescriptionHelpFormatter
     p = subparsers.add_parser(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from deepmotif.datasets.errors import DeepMotifError, UnknownNameError
+from deepmotif.core.errors import DeepMotifError, UnknownNameError
 
 ARCHS = ("cnn", "rnn", "cnn_rnn")
 DEMO_DATASETS = ("synthetic_tfbs/grammar", "synthetic_tfbs/gata1", "synthetic_tfbs/ctcf", "synthetic_tfbs/rest",
@@ -54,7 +54,7 @@ def run_demo(out="demo_out", dataset: str = DEFAULT_DATASET, epochs: int = DEFAU
     """
     from deepmotif.datasets import build_dataset
     from deepmotif.interpret.dashboard import build_dashboard
-    from deepmotif.zoo.export import current_export, export
+    from deepmotif.zoo.saved_models import current_export, export
     from deepmotif.zoo.training import train
 
     if dataset not in DEMO_DATASETS:

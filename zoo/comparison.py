@@ -13,8 +13,8 @@ import math
 import time
 from pathlib import Path
 
-from deepmotif.datasets.errors import DeepMotifError
-from deepmotif.zoo import atomic, runs
+from deepmotif.core.errors import DeepMotifError
+from deepmotif.core import atomic, runs
 
 REFERENCES = (("deepbind_star_auroc", "DeepBind*"), ("deepbind_auroc", "DeepBind"))
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from deepmotif.zoo.atomic import atomic_path, write_json, write_text
+from deepmotif.core.atomic import atomic_path, write_json, write_text
 
 MATCH_COLUMNS = ("query", "rank", "matrix_id", "name", "p_value", "e_value", "q_value", "strand", "offset", "overlap")
 
@@ -67,7 +67,7 @@ def register(subparsers) -> None:
 
 def _sequences(args, model):
     """(`ids`, one-hot `(n, L, 4)`, per-sequence site spans or None) from --fasta or --dataset."""
-    from deepmotif.datasets.sequences import one_hot
+    from deepmotif.core.sequences import one_hot
     from deepmotif.interpret.inputs import check_input, dataset_sequences, read_fasta
 
     default_n = 1000 if args.method == "motifs" else 10
@@ -120,7 +120,7 @@ def _batch(args, default: int) -> int:
 
 
 def _saliency(args, model, out, plots):
-    from deepmotif.interpret.saliency import saliency
+    from deepmotif.interpret.saliency_maps import saliency
 
     ids, x, sites = _sequences(args, model)
     values = saliency(model, x, method=args.saliency_method, batch_size=_batch(args, 256))
@@ -144,7 +144,7 @@ def _temporal(args, model, out, plots):
 
 
 def _optimize(args, model, out, plots):
-    from deepmotif.interpret.class_optimization import class_optimization
+    from deepmotif.interpret.input_optimization import class_optimization
     from deepmotif.interpret.motifs import informative_window, match_jaspar
 
     pwms, scores = class_optimization(model, n_restarts=args.restarts, steps=args.steps, lr=args.lr, l2=args.l2,
@@ -160,7 +160,7 @@ def _optimize(args, model, out, plots):
 
 
 def _ism(args, model, out, plots):
-    from deepmotif.interpret.ism import ism
+    from deepmotif.interpret.saturation_mutagenesis import ism
 
     ids, x, _ = _sequences(args, model)
     deltas = ism(model, x, batch_size=_batch(args, 8))
@@ -171,7 +171,7 @@ def _ism(args, model, out, plots):
 
 def _motifs(args, model, out, plots):
     from deepmotif.interpret.motifs import attribution_motif, filter_motifs, information_content, match_jaspar
-    from deepmotif.interpret.saliency import saliency
+    from deepmotif.interpret.saliency_maps import saliency
 
     _, x, _ = _sequences(args, model)
     if args.source == "filters":

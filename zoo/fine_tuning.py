@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from deepmotif.datasets.errors import DeepMotifError, MissingFilesError
+from deepmotif.core.errors import DeepMotifError, MissingFilesError
 
 DEFAULT_EPOCHS = 10
 
@@ -59,7 +59,7 @@ def finetune(from_, dataset: str, out, freeze: str = "conv", epochs: int = DEFAU
     from deepmotif.zoo.training import FREEZE, train
 
     if freeze not in FREEZE:
-        from deepmotif.datasets.errors import UnknownNameError
+        from deepmotif.core.errors import UnknownNameError
 
         raise UnknownNameError("freeze option", freeze, FREEZE)
     keras_path = resolve_source(from_, offline=offline)

@@ -21,7 +21,7 @@ Query:  curl -d '{"signature_name": "predict_sequences", "instances": ["ACGT..."
 
 
 def _export(args) -> int:
-    from deepmotif.zoo.export import export
+    from deepmotif.zoo.saved_models import export
 
     path = export(args.run_dir, args.name, version=args.version, base_dir=args.base_dir)
     print(f"exported {args.run_dir} -> {path}")
@@ -85,7 +85,7 @@ def _publish(args) -> int:
 
 
 def _finetune(args) -> int:
-    from deepmotif.zoo.finetune import finetune
+    from deepmotif.zoo.fine_tuning import finetune
 
     summary = finetune(
         args.from_, args.dataset, args.out, freeze=args.freeze, epochs=args.epochs,

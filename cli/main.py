@@ -10,12 +10,12 @@ import sys
 
 # Module -> subcommands it registers. Order is the order shown in --help.
 COMMAND_MODULES = (
-    "deepmotif.zoo.demo",                  # demo
-    "deepmotif.datasets.commands",         # data list, data build
-    "deepmotif.zoo.training_commands",     # train, evaluate, compare
-    "deepmotif.zoo.serving_commands",      # export, models list/info/pull, finetune
-    "deepmotif.interpret.commands",        # interpret saliency/temporal/optimize/ism/motifs
-    "deepmotif.interpret.dashboard",       # dashboard
+    "deepmotif.cli.demo",                  # demo
+    "deepmotif.cli.data",         # data list, data build
+    "deepmotif.cli.training",     # train, evaluate, compare
+    "deepmotif.cli.serving",      # export, models list/info/pull, finetune
+    "deepmotif.cli.interpret",        # interpret saliency/temporal/optimize/ism/motifs
+    "deepmotif.cli.dashboard",              # dashboard
 )
 
 
@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from deepmotif.datasets.errors import DeepMotifError
+    from deepmotif.core.errors import DeepMotifError
 
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -38,7 +38,7 @@ def saliency(model, x, method: str = "abs_grad_x", batch_size: int = 256) -> np.
     `grad_x`: signed grad * x (what TF-MoDISco and similar tools need); `grad`: raw gradient.
     """
     if method not in METHODS:
-        from deepmotif.datasets.errors import UnknownNameError
+        from deepmotif.core.errors import UnknownNameError
 
         raise UnknownNameError("saliency method", method, METHODS)
     x = check_input(model, x)

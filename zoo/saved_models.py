@@ -20,15 +20,15 @@ import json
 import re
 from pathlib import Path
 
-from deepmotif.datasets.errors import DeepMotifError
-from deepmotif.datasets.sequences import ALPHABET
-from deepmotif.zoo import atomic
+from deepmotif.core.errors import DeepMotifError
+from deepmotif.core.sequences import ALPHABET
+from deepmotif.core import atomic
 from deepmotif.zoo.registry import check_name
 
 DEFAULT_BASE_DIR = "exported_models"
 SERVING_ROOT = "/models"  # where `docker run -v $PWD/exported_models:/models` mounts the base path
 KERAS_FILE = "model.keras"
-_VERSION = re.compile(r"^[0-9]+$")
+_VERSION = re.compile(r"[0-9]+")  # fullmatch only
 
 
 class ExportError(DeepMotifError, ValueError):
@@ -41,7 +41,7 @@ def versions(model_dir) -> list[int]:
     if not model_dir.is_dir():
         return []
     return sorted(
-        int(p.name) for p in model_dir.iterdir() if _VERSION.match(p.name) and (p / "saved_model.pb").is_file()
+        int(p.name) for p in model_dir.iterdir() if _VERSION.fullmatch(p.name) and (p / "saved_model.pb").is_file()
     )
 
 
