@@ -6,7 +6,7 @@ from pathlib import Path
 
 # The parser's defaults; kept equal to deepmotif.interpret.dashboard's (a test checks), so --help imports no TensorFlow.
 DEFAULT_STEPS = 300
-DEFAULT_RESTARTS = 4
+DEFAULT_RESTARTS = 8
 DEFAULT_FILTERS = 8
 
 

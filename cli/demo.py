@@ -29,32 +29,23 @@ def progress(message: str) -> None:
     print(message, flush=True)
 
 
-def _complete(run_dir: Path, dataset: str, arch: str, epochs: int) -> bool:
-    """Whether `run_dir` already holds a finished run of exactly this demo step."""
-    import json
-
-    config_path, metrics_path = run_dir / "config.json", run_dir / "metrics.json"
-    if not (config_path.is_file() and metrics_path.is_file() and (run_dir / "model.keras").is_file()):
-        return False
-    config = json.loads(config_path.read_text())
-    return config.get("dataset") == dataset and config.get("arch") == arch and config.get("epochs") == epochs
-
-
 def _export_name(dataset: str, arch: str) -> str:
     return f"{dataset.split('/')[-1]}_{arch}"
 
 
 def run_demo(out="demo_out", dataset: str = DEFAULT_DATASET, epochs: int = DEFAULT_EPOCHS,
              batch_size: int = 128, seed: int = 0, archs=ARCHS, optimization_steps: int = 200,
-             restarts: int = 4, n_sequences: int = 4, log=progress) -> Path:
+             restarts: int = 8, n_sequences: int = 4, log=progress) -> Path:
     """Build `dataset`, train `archs`, export them and build the dashboard under `out`.
 
     Finished runs of the same dataset, architecture and epochs are reused, so a second call
     only rebuilds what is missing. Returns the path of the dashboard's `index.html`.
     """
+    from deepmotif.cli.plain_output import quiet_libraries
     from deepmotif.datasets import build_dataset
     from deepmotif.interpret.dashboard import build_dashboard
     from deepmotif.zoo.saved_models import current_export, export
+    from deepmotif.zoo.runs import is_finished
     from deepmotif.zoo.training import train
 
     if dataset not in DEMO_DATASETS:
@@ -70,7 +61,7 @@ def run_demo(out="demo_out", dataset: str = DEFAULT_DATASET, epochs: int = DEFAU
             minutes, seconds = divmod(int(time.time() - started), 60)
             log(f"[demo {minutes:2d}:{seconds:02d}] {message}")
 
-    _quiet_libraries()
+    quiet_libraries()  # the demo's own progress lines and Keras' one line per epoch, nothing else
     steps = 2 + len(archs) + 1
     say(f"1/{steps} building {dataset} (synthetic, no download) in {data_dir}")
     build_dataset(dataset, data_dir=data_dir)
@@ -78,7 +69,7 @@ def run_demo(out="demo_out", dataset: str = DEFAULT_DATASET, epochs: int = DEFAU
     run_dirs, exported = [], []
     for k, arch in enumerate(archs, start=2):
         run_dir = out / "runs" / arch
-        if _complete(run_dir, dataset, arch, epochs):
+        if is_finished(run_dir, {"dataset": dataset, "arch": arch, "epochs": epochs}):
             say(f"{k}/{steps} {arch}: reusing the finished run in {run_dir}")
         else:
             say(f"{k}/{steps} training {arch} for {epochs} epochs -> {run_dir}")
@@ -113,15 +104,6 @@ def run_demo(out="demo_out", dataset: str = DEFAULT_DATASET, epochs: int = DEFAU
                             data_dir=data_dir, log=log)
     say(f"done in {(time.time() - started) / 60:.1f} min. Open file://{index.resolve()}")
     return index
-
-
-def _quiet_libraries() -> None:
-    """Keep the demo's output to its own progress lines and Keras' one line per epoch."""
-    import tensorflow_datasets as tfds
-    from absl import logging as absl_logging
-
-    tfds.disable_progress_bar()
-    absl_logging.set_verbosity(absl_logging.ERROR)
 
 
 def _read_metrics(run_dir: Path) -> dict:

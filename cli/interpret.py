@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from deepmotif.cli.arguments import positive_int
 from deepmotif.core.atomic import atomic_path, write_json, write_text
 
 MATCH_COLUMNS = ("query", "rank", "matrix_id", "name", "p_value", "e_value", "q_value", "strand", "offset", "overlap")
@@ -32,13 +33,13 @@ def register(subparsers) -> None:
         sub = methods.add_parser(name, help=text, description=text)
         sub.add_argument("--model", required=True, help="run directory, .keras file or published model name")
         sub.add_argument("--out", required=True, type=Path, help="output directory")
-        sub.add_argument("--batch-size", type=int, default=None)
+        sub.add_argument("--batch-size", type=positive_int, default=None)
         if name != "optimize":
             src = sub.add_mutually_exclusive_group(required=True)
             src.add_argument("--fasta", type=Path, help="FASTA of sequences of the model's length (ACGTN)")
             src.add_argument("--dataset", help="dataset name, e.g. synthetic_tfbs/gata1")
             sub.add_argument("--split", default="test")
-            sub.add_argument("--n", type=int, default=None,
+            sub.add_argument("--n", type=positive_int, default=None,
                              help="first N sequences of the split (default 10; 1000 for motifs)")
             sub.add_argument("--positives", action="store_true", help="use only bound sequences of the split")
             sub.add_argument("--manual-dir", type=Path, default=None)
@@ -48,12 +49,14 @@ def register(subparsers) -> None:
             sub.add_argument("--method", dest="saliency_method", default="abs_grad_x",
                              choices=("abs_grad_x", "grad_x", "grad"))
         if name in ("optimize", "motifs"):
-            sub.add_argument("--top", type=int, default=5, help="JASPAR matches kept per motif")
+            sub.add_argument("--top", type=positive_int, default=5, help="JASPAR matches kept per motif")
         if name == "optimize":
-            sub.add_argument("--restarts", type=int, default=8)
-            sub.add_argument("--steps", type=int, default=1000)
-            sub.add_argument("--lr", type=float, default=0.05)
-            sub.add_argument("--l2", type=float, default=0.009)
+            sub.add_argument("--restarts", type=positive_int, default=8)
+            sub.add_argument("--steps", type=positive_int, default=1000)
+            sub.add_argument("--method", dest="optimize_method", choices=("softmax", "l2"), default="softmax",
+                             help="softmax per position, base composition held (default), or the paper's L2 ascent")
+            sub.add_argument("--lr", type=float, default=None, help="step size (default 0.1 softmax, 0.05 l2)")
+            sub.add_argument("--l2", type=float, default=0.009, help="L2 weight (--method l2)")
             sub.add_argument("--seed", type=int, default=0)
             sub.add_argument("--width", type=int, default=15, help="motif window cut from each PWM for TOMTOM")
         if name == "motifs":
@@ -69,10 +72,11 @@ def _sequences(args, model):
     """(`ids`, one-hot `(n, L, 4)`, per-sequence site spans or None) from --fasta or --dataset."""
     from deepmotif.core.sequences import one_hot
     from deepmotif.interpret.inputs import check_input, dataset_sequences, read_fasta
+    from deepmotif.interpret.logits import seq_len_of
 
     default_n = 1000 if args.method == "motifs" else 10
     if args.fasta is not None:
-        ids, tokens = read_fasta(args.fasta, seq_len=model.inputs[0].shape[1])
+        ids, tokens = read_fasta(args.fasta, seq_len=seq_len_of(model))
         sites = None
     else:
         arrays = dataset_sequences(args.dataset, args.split, args.n or default_n, positives_only=args.positives,
@@ -143,13 +147,21 @@ def _temporal(args, model, out, plots):
                                                       out / "temporal")]
 
 
+def _say_tomtom_compile() -> None:
+    from deepmotif.interpret.motifs import tomtom_is_compiled
+
+    if not tomtom_is_compiled():
+        print("compiling TOMTOM (one time, about a minute)...", file=sys.stderr, flush=True)
+
+
 def _optimize(args, model, out, plots):
     from deepmotif.interpret.input_optimization import class_optimization
     from deepmotif.interpret.motifs import informative_window, match_jaspar
 
     pwms, scores = class_optimization(model, n_restarts=args.restarts, steps=args.steps, lr=args.lr, l2=args.l2,
-                                      seed=args.seed)
+                                      seed=args.seed, method=args.optimize_method)
     cut = [informative_window(p, args.width) for p in pwms]
+    _say_tomtom_compile()
     matches = match_jaspar([c[1] for c in cut], top=args.top)
     labels = [f"restart{i + 1}" for i in range(len(pwms))]
     _write_npz(out / "optimize.npz", pwms=pwms, scores=scores, window_start=np.array([c[0] for c in cut]))
@@ -170,7 +182,8 @@ def _ism(args, model, out, plots):
 
 
 def _motifs(args, model, out, plots):
-    from deepmotif.interpret.motifs import attribution_motif, filter_motifs, information_content, match_jaspar
+    from deepmotif.core.motif_math import information_content
+    from deepmotif.interpret.motifs import attribution_motif, filter_motifs, match_jaspar
     from deepmotif.interpret.saliency_maps import saliency
 
     _, x, _ = _sequences(args, model)
@@ -183,6 +196,7 @@ def _motifs(args, model, out, plots):
     else:
         pwms = [attribution_motif(saliency(model, x, "grad_x", batch_size=_batch(args, 256)), x, args.width)]
         labels, extra = ["saliency windows"], {}
+    _say_tomtom_compile()
     matches = match_jaspar(pwms, top=args.top) if pwms else []
     _write_npz(out / "motifs.npz", pwms=np.array(pwms), **extra)
     _write_matches(out / "motifs_matches.tsv", labels, matches)

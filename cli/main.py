@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 
 # Module -> subcommands it registers. Order is the order shown in --help.
@@ -14,6 +13,8 @@ COMMAND_MODULES = (
     "deepmotif.cli.data",         # data list, data build
     "deepmotif.cli.training",     # train, evaluate, compare
     "deepmotif.cli.serving",      # export, models list/info/pull, finetune
+    "deepmotif.cli.scanning",     # scan
+    "deepmotif.cli.variants",     # variants
     "deepmotif.cli.interpret",        # interpret saliency/temporal/optimize/ism/motifs
     "deepmotif.cli.dashboard",              # dashboard
 )
@@ -36,8 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from deepmotif.core.errors import DeepMotifError
+    from deepmotif.cli.plain_output import plain_warnings, quiet_libraries
+    from deepmotif.core.errors import DeepMotifError, disk_full
+
+    quiet_libraries()  # before any command imports TensorFlow: our lines, not its start-up chatter
+    if argv is None:  # the command line itself, not a caller of main() (tests) whose warnings stay as they were
+        plain_warnings()
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -48,6 +53,12 @@ def main(argv=None) -> int:
         result = args.func(args)
     except DeepMotifError as err:
         print(f"deepmotif {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except Exception as err:  # a full disk is the user's to fix, whichever library's write hit it
+        full = disk_full(err)
+        if full is None:
+            raise
+        print(f"deepmotif {args.command}: error: {full}", file=sys.stderr)
         return 2
     return int(result or 0)
 

@@ -7,10 +7,13 @@ import json
 import shlex
 import sys
 
+from deepmotif.cli.plain_output import keras_verbose
+
 EXPORT_EPILOG = """\
 Layout written (what TensorFlow Serving polls):
   BASE_DIR/NAME/VERSION/saved_model.pb, variables/, assets.extra/{model_card.json,
-  tf_serving_warmup_requests, model.keras}, and BASE_DIR/models.config for all models.
+  tf_serving_warmup_requests, keras_model.json}, and BASE_DIR/models.config for all models
+  (keras_model.json is the Keras architecture; its weights are read from variables/).
 Signatures: serving_default (one_hot float32 [batch, L, 4]) and predict_sequences
 (sequences string [batch]); both return `probability`.
 Serve:  docker run -p 8501:8501 -v "$PWD/exported_models:/models" tensorflow/serving \\
@@ -36,7 +39,7 @@ def _fmt(x, spec=".3f", width=5) -> str:
 def _list(args) -> int:
     from deepmotif.zoo.registry import list_models
 
-    rows = list_models()
+    rows = list_models(registry=args.registry)
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -47,7 +50,8 @@ def _list(args) -> int:
     print(f"{'NAME':<{width}}  VER  {'ARCH':<7}  AUROC  DB*    SIZE(MB)  WHERE")
     for r in rows:
         m = r.get("metrics", {})
-        size = r.get("artifacts", {}).get("keras", {}).get("size")
+        artifacts = r.get("artifacts", {})
+        size = (artifacts.get("saved_model") or artifacts.get("keras") or {}).get("size")
         where = "local" if r["location"] not in ("cache", "remote") else r["location"]
         print(f"{r['name']:<{width}}  {r['version']:>3}  {str(r.get('arch', '-')):<7}  {_fmt(m.get('test_auroc'))}  "
               f"{_fmt(m.get('deepbind_star_auroc'))}  {_fmt(size / 1e6 if size else None, '.2f', 8)}  {where}")
@@ -57,17 +61,19 @@ def _list(args) -> int:
 def _info(args) -> int:
     from deepmotif.zoo.registry import info
 
-    print(json.dumps(info(args.name), indent=2))
+    print(json.dumps(info(args.name, registry=args.registry), indent=2))
     return 0
 
 
 def _pull(args) -> int:
     from deepmotif.zoo.registry import pull
 
-    paths = pull(args.name, offline=args.offline, saved_model=not args.keras_only, progress=sys.stderr.isatty())
-    print(f"{args.name}: keras {paths['keras']}")
+    paths = pull(args.name, offline=args.offline, saved_model=not args.keras_only, progress=sys.stderr.isatty(),
+                 registry=args.registry)
     if paths.get("saved_model"):
         print(f"{args.name}: SavedModel {paths['saved_model']}")
+    if paths.get("keras"):
+        print(f"{args.name}: keras {paths['keras']}")
     return 0
 
 
@@ -91,12 +97,19 @@ def _finetune(args) -> int:
         args.from_, args.dataset, args.out, freeze=args.freeze, epochs=args.epochs,
         max_train_examples=args.max_train_examples, learning_rate=args.learning_rate,
         batch_size=args.batch_size, seed=args.seed, manual_dir=args.manual_dir, data_dir=args.data_dir,
-        overwrite=args.overwrite, offline=args.offline, verbose=args.verbose,
+        overwrite=args.overwrite, offline=args.offline, verbose=keras_verbose(args.verbose),
         command=shlex.join(["deepmotif"] + sys.argv[1:]),
     )
     test = summary["test"]
     print(f"{args.out}: test auROC {test['auroc']:.4f}  auPRC {test['auprc']:.4f}  (n={test['n']})")
     return 0
+
+
+def _registry_option(parser) -> None:
+    parser.add_argument("--registry", default=None, metavar="BASE",
+                        help="where published models are fetched from: a folder, file:// or https:// base "
+                             "(default: $DEEPMOTIF_REGISTRY, else the manifest's release_url); a folder may hold "
+                             "its own published_models.json")
 
 
 def register(subparsers) -> None:
@@ -116,20 +129,26 @@ def register(subparsers) -> None:
     models = subparsers.add_parser(
         "models", help="pretrained models: list, info, pull, publish",
         description="The registry of published models (zoo/published_models.json). A name resolves to "
-                    "exported_models/ first, then the cache ($DEEPMOTIF_CACHE, default ~/.cache/deepmotif), "
-                    "then a sha256-verified download from the release URL ($DEEPMOTIF_MODELS_URL overrides it).",
+                    "./exported_models and the published models installed with the package first, then the "
+                    "cache ($DEEPMOTIF_CACHE, default ~/.cache/deepmotif), then a sha256-verified fetch from "
+                    "the registry (--registry or $DEEPMOTIF_REGISTRY: a folder, file:// or https:// base; "
+                    "default: the manifest's release_url).",
     )
     msub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
     ls = msub.add_parser("list", help="list published and locally exported models")
     ls.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _registry_option(ls)
     ls.set_defaults(func=_list)
     inf = msub.add_parser("info", help="show one model's manifest entry and model card (JSON)")
     inf.add_argument("name", metavar="NAME")
+    _registry_option(inf)
     inf.set_defaults(func=_info)
     pl = msub.add_parser("pull", help="download a model into the cache (verified by sha256)")
     pl.add_argument("name", metavar="NAME")
     pl.add_argument("--offline", action="store_true", help="use only exported_models/ and the cache; never download")
-    pl.add_argument("--keras-only", action="store_true", help="fetch only the .keras file, not the SavedModel")
+    pl.add_argument("--keras-only", action="store_true",
+                    help="fetch only the .keras file of versions published with one, not the SavedModel")
+    _registry_option(pl)
     pl.set_defaults(func=_pull)
     pub = msub.add_parser("publish", help="export finished runs and write their manifest entries (maintainers)")
     pub.add_argument("runs", nargs="+", metavar="RUNS", help="run directories, or folders searched for them")
@@ -161,5 +180,7 @@ def register(subparsers) -> None:
     ft.add_argument("--data-dir", default=None, help="TFDS data_dir (default: TFDS's own)")
     ft.add_argument("--offline", action="store_true", help="resolve --from without downloading")
     ft.add_argument("--overwrite", action="store_true", help="replace RUN_DIR if it holds a different run")
-    ft.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2), help="Keras verbosity (default 1)")
+    ft.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2),
+                    help="Keras verbosity: 0 silent, 1 progress bar on a terminal, else one line per epoch "
+                         "(default), 2 one line per epoch")
     ft.set_defaults(func=_finetune)

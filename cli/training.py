@@ -7,6 +7,8 @@ import json
 import shlex
 import sys
 
+from deepmotif.cli.plain_output import keras_verbose
+
 PRECISION_HELP = "auto (mixed_float16 on a GPU, else float32), float32, mixed_float16 or mixed_bfloat16"
 
 
@@ -27,13 +29,18 @@ def _add_training_args(p) -> None:
                         "'demo' (the paper's: Adam 0.01, clip ±5, lr halved every 10 epochs, batch 256, 50 epochs)")
     p.add_argument("--precision", default="auto", help=PRECISION_HELP)
     p.add_argument("--seed", type=int, default=0, help="random seed; runs are deterministic on CPU (default 0)")
+    p.add_argument("--strategy", default="auto", choices=("auto", "none", "mirrored", "multiworker"),
+                   help="tf.distribute strategy: auto (multiworker when $TF_CONFIG names several workers, mirrored "
+                        "with several GPUs, else none), mirrored (one machine's GPUs) or multiworker (machines "
+                        "listed in $TF_CONFIG; worker 0 writes --out)")
     p.add_argument("--max-train-examples", type=int, default=None,
                    help="train on at most this many training sequences (default: all)")
     _add_data_args(p)
     p.add_argument("--overwrite", action="store_true",
                    help="replace a run directory that holds a different run (never done silently)")
     p.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2),
-                   help="Keras verbosity: 0 silent, 1 progress bar (default), 2 one line per epoch")
+                   help="Keras verbosity: 0 silent, 1 progress bar on a terminal, else one line per epoch (default), "
+                        "2 one line per epoch")
 
 
 def _parse_overrides(items) -> dict:
@@ -59,21 +66,31 @@ def _train(args) -> int:
         args.dataset, args.arch, args.out, epochs=args.epochs, batch_size=args.batch_size,
         precision=args.precision, recipe=args.recipe, seed=args.seed, manual_dir=args.manual_dir,
         data_dir=args.data_dir, overwrite=args.overwrite, max_train_examples=args.max_train_examples,
-        learning_rate=args.learning_rate, verbose=args.verbose,
-        command=shlex.join(["deepmotif"] + sys.argv[1:]), **_parse_overrides(args.set),
+        learning_rate=args.learning_rate, verbose=keras_verbose(args.verbose), reverse_complement=args.reverse_complement,
+        command=shlex.join(["deepmotif"] + sys.argv[1:]), strategy=args.strategy, **_parse_overrides(args.set),
     )
+    if "weights_sha256" in summary:
+        print(f"final weights sha256 {summary['weights_sha256']}")
+    if summary.get("run_dir") is None:  # a worker other than the chief: the chief writes and scores the run
+        print(f"worker done ({summary['state']}); worker 0 writes the run directory")
+        return 0
     test = summary["test"]
     print(f"{args.out}: test auROC {test['auroc']:.4f}  auPRC {test['auprc']:.4f}  (n={test['n']})")
     return 0
 
 
 def _format_evaluation(result: dict) -> str:
+    from deepmotif.zoo.intervals import format_interval, versus
+
     lines = [f"{result['dataset']} [{result['split']}]  n={result['n']}",
-             f"  auROC  {result['auroc']:.4f}", f"  auPRC  {result['auprc']:.4f}"]
-    if "deepbind_star_auroc" in result:
-        lines.append(f"  DeepBind* auROC {result['deepbind_star_auroc']:.3f}")
-    if "deepbind_auroc" in result:
-        lines.append(f"  DeepBind  auROC {result['deepbind_auroc']:.3f}")
+             f"  auROC  {format_interval(result['auroc'], result.get('auroc_ci'), 4)}",
+             f"  auPRC  {format_interval(result['auprc'], result.get('auprc_ci'), 4)}"]
+    if "auroc_ci" in result:
+        lines[0] += f"  (95% bootstrap intervals, {result['bootstrap']} resamples)"
+    for key, label in (("deepbind_star_auroc", "DeepBind*"), ("deepbind_auroc", "DeepBind ")):
+        if key in result:
+            verdict = f"  (ours: {versus(result['auroc_ci'], result[key])})" if "auroc_ci" in result else ""
+            lines.append(f"  {label} auROC {result[key]:.3f}{verdict}")
     return "\n".join(lines)
 
 
@@ -81,9 +98,10 @@ def _evaluate(args) -> int:
     from deepmotif.zoo.evaluation import evaluate
 
     result = evaluate(args.run, dataset=args.dataset, split=args.split, manual_dir=args.manual_dir,
-                      data_dir=args.data_dir)
+                      data_dir=args.data_dir, bootstrap=args.bootstrap, seed=args.seed)
     if args.json:
-        keys = ["auroc", "auprc", "n"] + [k for k in ("deepbind_auroc", "deepbind_star_auroc") if k in result]
+        keys = ["auroc", "auprc", "n"] + [k for k in ("auroc_ci", "auprc_ci", "deepbind_auroc", "deepbind_star_auroc")
+                                          if k in result]
         print(json.dumps({k: result[k] for k in keys}))
     else:
         print(_format_evaluation(result))
@@ -95,10 +113,15 @@ def _compare(args) -> int:
 
     table = compare(
         args.experiments, archs=args.archs, out=args.out, epochs=args.epochs, batch_size=args.batch_size,
-        recipe=args.recipe, precision=args.precision, seed=args.seed, manual_dir=args.manual_dir,
-        data_dir=args.data_dir, max_train_examples=args.max_train_examples, verbose=args.verbose,
-        command=shlex.join(["deepmotif"] + sys.argv[1:]),
+        recipe=args.recipe, precision=args.precision, seeds=args.seeds or [args.seed], shard=args.shard,
+        merge=args.merge, manual_dir=args.manual_dir, data_dir=args.data_dir,
+        max_train_examples=args.max_train_examples, verbose=keras_verbose(args.verbose),
+        command=shlex.join(["deepmotif"] + sys.argv[1:]), strategy=args.strategy,
     )
+    if args.shard:
+        print(f"shard {args.shard}: {len(table['runs'])} of {table['cells']} runs finished in {args.out}; "
+              f"when every shard is done: deepmotif compare ... --merge")
+        return 0
     print(table["markdown"])
     print(f"Wrote {table['markdown_path']} and {table['csv_path']}")
     return 0
@@ -121,9 +144,14 @@ def register(subparsers) -> None:
     p.add_argument("--arch", default="cnn_rnn", help=f"architecture: {', '.join(ARCHITECTURES)} (default cnn_rnn)")
     p.add_argument("--out", required=True, metavar="RUN_DIR", help="run directory to create (or resume)")
     _add_training_args(p)
+    p.add_argument("--reverse-complement", choices=("off", "augment", "average"), default="off",
+                   help="strands: 'off' (default, for now: the choice is measured on validation data), 'augment' "
+                        "(each training sequence reverse-complemented with probability 1/2 every epoch) or "
+                        "'average' (the model averages a sequence's and its reverse complement's logits, in the "
+                        "exported SavedModel too); recorded in config.json and the model card")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a model hyperparameter, e.g. --set lstm_units=64 --set batch_norm=false "
-                        "--set reverse_complement=true (repeatable)")
+                        "(repeatable)")
     p.set_defaults(func=_train)
 
     p = subparsers.add_parser(
@@ -136,6 +164,10 @@ def register(subparsers) -> None:
     p.add_argument("--split", default="test", help="train, validation or test (default test)")
     _add_data_args(p)
     p.add_argument("--json", action="store_true", help='print exactly one JSON object {"auroc", "auprc", "n", ...}')
+    p.add_argument("--bootstrap", type=int, nargs="?", const=1000, default=None, metavar="N",
+                   help='95%% percentile-bootstrap intervals over the examples from N resamples (1000 when N '
+                        'is left out): adds "auroc_ci" and "auprc_ci" [low, high]')
+    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap resamples (default 0)")
     p.set_defaults(func=_evaluate)
 
     p = subparsers.add_parser(
@@ -149,8 +181,17 @@ def register(subparsers) -> None:
             "      --experiments GATA1_K562_GATA-1_USC REST_K562_NRSF_HudsonAlpha"),
     )
     p.add_argument("--experiments", nargs="+", required=True,
-                   help="dataset names; a bare ENCODE experiment name means encode_tfbs/<name>")
+                   help="dataset names; a bare ENCODE experiment name means encode_tfbs/<name>; encode_tfbs alone means "
+                        "all its experiments")
     p.add_argument("--archs", nargs="+", default=list(ARCHITECTURES), help="architectures (default: all three)")
     p.add_argument("--out", required=True, help="folder for the runs and the table")
+    p.add_argument("--seeds", nargs="+", type=int, default=None,
+                   help="several seeds: one run per (experiment, arch, seed) in OUT/<experiment>/<arch>-seed<k>/, "
+                        "the table shows their mean (default: --seed alone)")
+    p.add_argument("--shard", metavar="I/N", default=None,
+                   help="train only share I (0-based) of N of the (experiment, arch, seed) grid, for N independent "
+                        "jobs (a Slurm array, an indexed Kubernetes Job); writes no table")
+    p.add_argument("--merge", action="store_true",
+                   help="train nothing: write the table from the finished runs (after every shard finished)")
     _add_training_args(p)
     p.set_defaults(func=_compare)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import os
+
 
 class DeepMotifError(Exception):
     """Base class for every error this project raises on purpose."""
@@ -45,3 +48,30 @@ class UnknownNameError(DeepMotifError, KeyError):
 
 class DatasetError(DeepMotifError, ValueError):
     """A dataset cannot be built or read as asked (bad name, empty split, built from other files)."""
+
+
+class DiskFullError(DeepMotifError, OSError):
+    """A write failed for lack of space (ENOSPC), a file-size limit (EFBIG) or a quota (EDQUOT)."""
+
+
+_DISK_FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+
+
+def disk_full(error: BaseException) -> DiskFullError | None:
+    """`error` as a `DiskFullError` if it, or an exception it was raised from, is a write that failed
+    for lack of space; else None. Recognizes OSError's errno and the same errors as TensorFlow and
+    h5py word them ("No space left on device", "File too large", "Disk quota exceeded")."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        text = str(error)
+        for code in _DISK_FULL:
+            if getattr(error, "errno", None) == code or os.strerror(code) in text:
+                where = getattr(error, "filename", None) or text.split(";")[0].strip()[:300]
+                return DiskFullError(
+                    code, f"{os.strerror(code)} while writing {where}. Free some space (or raise the limit) and run "
+                    "the same command again: files written completely before (checkpoints, the last finished epoch "
+                    "of a run, exported versions) are intact, and a run resumes from its last finished epoch."
+                )
+        error = error.__cause__ or error.__context__
+    return None

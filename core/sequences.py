@@ -32,7 +32,22 @@ def first_invalid_character(sequence: str) -> int | None:
 
 
 def tokenize(sequence: str) -> np.ndarray:
-    """`str` of length L -> `(L,)` uint8 tokens. Callers validate first (see readers)."""
+    """A DNA string to uint8 tokens (A0 C1 G2 T3 N4); lowercase (soft-masked) bases count as uppercase.
+
+    Parameters
+    ----------
+    sequence : str
+        Of length L. Readers validate with `first_invalid_character` first, naming file and line.
+
+    Returns
+    -------
+    numpy.ndarray, shape (L,), uint8
+
+    Raises
+    ------
+    ValueError
+        A character other than A, C, G, T, N.
+    """
     tokens = _TOKEN_TABLE[np.frombuffer(sequence.encode("latin-1", "replace"), dtype=np.uint8)]
     if (tokens == 255).any():
         raise ValueError(f"not a DNA sequence (ACGTN): {sequence[:60]!r}")
@@ -52,12 +67,52 @@ def detokenize(tokens: np.ndarray) -> str:
 
 
 def one_hot(tokens: np.ndarray) -> np.ndarray:
-    """`(..., L)` uint8 tokens -> `(..., L, 4)` float32 one-hot, `N` as zeros."""
+    """Tokens to one-hot, the layout every model takes.
+
+    Parameters
+    ----------
+    tokens : numpy.ndarray, shape (..., L), integer
+        A0 C1 G2 T3 N4 (`tokenize`).
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., L, 4), float32
+        Channels ACGT; `N` is an all-zero row.
+    """
     return _ONE_HOT_TABLE[np.asarray(tokens, dtype=np.intp)]
 
 
+def one_hot_tensor(tokens):
+    """The in-graph one-hot (TensorFlow): what `tf.data` pipelines run on each batch.
+
+    Parameters
+    ----------
+    tokens : tf.Tensor, shape (..., L), any integer dtype
+        A0 C1 G2 T3 N4.
+
+    Returns
+    -------
+    tf.Tensor, shape (..., L, 4), float32
+        Rows of the same table `one_hot` uses: `N` is an all-zero row.
+    """
+    import tensorflow as tf  # here, not at the top: deepmotif.core never imports TensorFlow on import
+
+    return tf.gather(tf.constant(_ONE_HOT_TABLE), tf.cast(tokens, tf.int32))  # a lookup beats one_hot + slice
+
+
 def one_hot_strings(sequences: list[str]) -> np.ndarray:
-    """Equal-length DNA strings -> `(n, L, 4)` float32."""
+    """DNA strings to one-hot.
+
+    Parameters
+    ----------
+    sequences : list of str
+        Equal-length strings of A, C, G, T, N (either case).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, L, 4), float32
+        Channels ACGT; `N` is an all-zero row.
+    """
     return one_hot(tokenize_batch(list(sequences)))
 
 

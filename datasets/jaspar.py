@@ -1,29 +1,29 @@
-"""JASPAR vertebrate CORE motifs from pyjaspar's bundled SQLite database (offline).
+"""JASPAR vertebrate CORE motifs from pyjaspar's bundled database (offline, through its public API).
 
 A motif is `Motif(matrix_id, name, probabilities)` with `probabilities (w, 4)` float32 in ACGT order,
-rows summing to 1. Only the latest version of each profile (`BASE_ID`) of the newest release that
-pyjaspar ships is used, restricted to collection CORE and tax group vertebrates.
+rows summing to 1. Only the latest version of each profile (`BASE_ID`) of release `RELEASE` (JASPAR 2026,
+the newest that pyjaspar 4.0.0 ships; cite `CITATION`) is used, restricted to collection CORE and tax
+group vertebrates.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import zipfile
 from typing import Iterable, NamedTuple
 
 import numpy as np
 
 from deepmotif.core.errors import UnknownNameError
+from deepmotif.core.motif_math import log_odds, normalize_counts
 from deepmotif.core.sequences import ALPHABET
 
 _MATRIX_ID = re.compile(r"(MA\d{4})(?:\.(\d+))?", re.IGNORECASE)  # fullmatch only
 
-# Every version of every vertebrate CORE profile; the latest of each is kept in Python.
-_QUERY = """
-SELECT m.ID, m.BASE_ID, m.VERSION, m.NAME
-FROM MATRIX m JOIN MATRIX_ANNOTATION a ON a.ID = m.ID
-WHERE m.COLLECTION = 'CORE' AND a.TAG = 'tax_group' AND a.VAL = 'vertebrates'
-"""
+# pyjaspar's public `fetch_motifs` takes ~5 s for the ~1,000 vertebrate CORE profiles (one SQL query per
+# profile); the parsed table is kept in the user cache, keyed by release and pyjaspar version.
+_CACHE_FORMAT = 1
 
 
 class Motif(NamedTuple):
@@ -34,12 +34,20 @@ class Motif(NamedTuple):
     probabilities: np.ndarray
 
 
+# The one JASPAR release every motif, planted or matched, comes from: pyjaspar 4.0.0's default (newest)
+# bundled release. Pinned so that a newer pyjaspar cannot change the data under the citation below.
+RELEASE = "JASPAR2026"
+CITATION = ("JASPAR 2026 (release JASPAR2026, vertebrate CORE, via pyjaspar). Nucleic Acids Research, "
+            "Database issue 2026. PMCID PMC12807658. https://jaspar.elixir.no/")
+LICENSE = "CC BY 4.0 (JASPAR data, https://jaspar.elixir.no/)"
+
+
 @functools.lru_cache(maxsize=1)
 def _database():
-    """pyjaspar's handle on its newest bundled release (opened once per process)."""
+    """pyjaspar's handle on release `RELEASE` (opened once per process)."""
     from pyjaspar import jaspardb
 
-    return jaspardb()
+    return jaspardb(release=RELEASE)
 
 
 def release() -> str:
@@ -47,32 +55,64 @@ def release() -> str:
     return str(_database().release)
 
 
+def _from_pyjaspar() -> tuple[Motif, ...]:
+    """Latest vertebrate CORE profiles through pyjaspar's public API, sorted by matrix id."""
+    motifs = []
+    for found in _database().fetch_motifs(collection="CORE", tax_group=["vertebrates"], all_versions=False):
+        counts = np.array([found.counts[base] for base in ALPHABET], np.float64).T  # (w, 4)
+        if counts.shape[0] == 0 or (counts.sum(axis=1) <= 0).any():
+            continue
+        motifs.append(Motif(str(found.matrix_id), str(found.name), normalize_counts(counts)))
+    return tuple(sorted(motifs, key=lambda m: m.matrix_id))
+
+
+def _cache_file():
+    import pyjaspar
+
+    from deepmotif.core.user_cache import cache_dir
+
+    version = getattr(pyjaspar, "__version__", "unknown")
+    return cache_dir() / "jaspar" / f"{RELEASE}-CORE-vertebrates-pyjaspar{version}.npz"
+
+
+def _read_cache(path) -> tuple[Motif, ...] | None:
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            if int(saved["format"]) != _CACHE_FORMAT:
+                return None
+            rows = np.split(saved["probabilities"], np.cumsum(saved["widths"])[:-1])
+            return tuple(Motif(str(i), str(n), p) for i, n, p in zip(saved["ids"], saved["names"], rows, strict=True))
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):  # absent, damaged, other format: rebuild
+        return None
+
+
+def _write_cache(path, motifs: tuple[Motif, ...]) -> None:
+    from deepmotif.core import atomic
+
+    try:
+        with atomic.atomic_path(path) as tmp:
+            with open(tmp, "wb") as f:
+                np.savez(f, format=_CACHE_FORMAT, ids=np.array([m.matrix_id for m in motifs]),
+                         names=np.array([m.name for m in motifs]),
+                         widths=np.array([len(m.probabilities) for m in motifs], np.int64),
+                         probabilities=np.concatenate([m.probabilities for m in motifs]).astype(np.float32))
+    except OSError:  # a read-only home only costs the next process the same few seconds
+        pass
+
+
 @functools.lru_cache(maxsize=1)
 def all_vertebrate_core() -> tuple[Motif, ...]:
-    """Every vertebrate CORE profile (latest versions), sorted by matrix id: a TOMTOM target set."""
-    conn = _database().conn
-    latest: dict[str, tuple] = {}
-    for row in conn.execute(_QUERY):
-        if row[1] not in latest or row[2] > latest[row[1]][2]:
-            latest[row[1]] = row
-    rows = [latest[base] for base in sorted(latest)]
-    ids = [r[0] for r in rows]
-    counts: dict[int, dict[str, dict[int, float]]] = {i: {b: {} for b in ALPHABET} for i in ids}
-    marks = ",".join("?" * len(ids))
-    for internal_id, base, col, val in conn.execute(
-        f"SELECT ID, row, col, val FROM MATRIX_DATA WHERE ID IN ({marks})", ids
-    ):
-        counts[internal_id][base.upper()][int(col)] = float(val)
-    motifs = []
-    for internal_id, base_id, version, name in rows:
-        per_base = counts[internal_id]
-        width = len(per_base["A"])
-        matrix = np.array([[per_base[b][c] for b in ALPHABET] for c in sorted(per_base["A"])], np.float64)
-        if width == 0 or (matrix.sum(axis=1) <= 0).any():
-            continue
-        probabilities = (matrix / matrix.sum(axis=1, keepdims=True)).astype(np.float32)
-        motifs.append(Motif(f"{base_id}.{version}", str(name), probabilities))
-    return tuple(motifs)
+    """Every vertebrate CORE profile (latest versions), sorted by matrix id: a TOMTOM target set.
+
+    Read through pyjaspar's public `fetch_motifs` once, then from an `.npz` in the user cache
+    (`$DEEPMOTIF_CACHE`, else `~/.cache/deepmotif`) written atomically.
+    """
+    path = _cache_file()
+    motifs = _read_cache(path)
+    if motifs is None:
+        motifs = _from_pyjaspar()
+        _write_cache(path, motifs)
+    return motifs
 
 
 @functools.lru_cache(maxsize=1)
@@ -113,13 +153,6 @@ def load_motifs(names_or_ids: str | Iterable[str]) -> list[Motif]:
     if isinstance(names_or_ids, str):
         names_or_ids = [names_or_ids]
     return [load_motif(n) for n in names_or_ids]
-
-
-def log_odds(probabilities: np.ndarray, gc: float = 0.5, pseudocount: float = 0.01) -> np.ndarray:
-    """`(w, 4)` log2 odds of each base against an i.i.d. background of GC content `gc`."""
-    background = np.array([(1 - gc) / 2, gc / 2, gc / 2, (1 - gc) / 2])
-    p = (np.asarray(probabilities, np.float64) + pseudocount) / (1 + 4 * pseudocount)
-    return np.log2(p / background)
 
 
 def relative_scores(tokens: np.ndarray, probabilities: np.ndarray, gc: float = 0.5) -> np.ndarray:

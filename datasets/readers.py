@@ -12,15 +12,13 @@ the 1-based line for bad characters, unequal lengths, empty files, corrupt gzip,
 
 from __future__ import annotations
 
-import gzip
-import zlib
 from pathlib import Path
 from typing import Iterator, NamedTuple
 
+from deepmotif.core import fasta
 from deepmotif.core.errors import SequenceFormatError
 from deepmotif.core.sequences import first_invalid_character
 
-GZIP_MAGIC = b"\x1f\x8b"
 DEEPBIND_HEADER = ("FoldID", "EventID", "seq", "Bound")
 SHUFFLE_SUFFIX = "_shuf"
 
@@ -32,27 +30,6 @@ class Record(NamedTuple):
     sequence: str
     label: int
     is_shuffled: bool
-
-
-def _is_gzip(path: Path) -> bool:
-    with open(path, "rb") as f:
-        return f.read(2) == GZIP_MAGIC
-
-
-def _lines(path) -> Iterator[tuple[int, str]]:
-    """Yield `(1-based line number, text without line ending)`; gzip by magic bytes; `\\r\\n` accepted."""
-    path = Path(path)
-    if not path.is_file():
-        raise SequenceFormatError(path, None, "no such file")
-    opener = gzip.open if _is_gzip(path) else open
-    lineno = 0
-    try:
-        with opener(path, "rb") as f:
-            for raw in f:
-                lineno += 1
-                yield lineno, raw.decode("utf-8", errors="replace").rstrip("\r\n")
-    except (EOFError, gzip.BadGzipFile, zlib.error) as e:
-        raise SequenceFormatError(path, lineno + 1, f"truncated or corrupt gzip ({e})") from e
 
 
 class _Validator:
@@ -96,7 +73,7 @@ def read_deepbind_seq(path, expected_length: int | None = None) -> list[Record]:
     """DeepBind `.seq.gz`/`.seq` TSV -> records; `_AC` files hold peaks only, `_B` peaks and `_shuf`s."""
     check, records, n = _Validator(path, expected_length), [], 0
     columns = None
-    for n, text in _lines(path):
+    for n, text in fasta.read_lines(path):
         fields = text.split("\t") if "\t" in text else text.split()
         if columns is None:
             if tuple(f.strip() for f in fields) != DEEPBIND_HEADER:
@@ -116,37 +93,12 @@ def read_deepbind_seq(path, expected_length: int | None = None) -> list[Record]:
 
 
 def _fasta(path, expected_length: int | None) -> Iterator[tuple[int, str, str]]:
-    """Yield `(header line number, header text after '>', sequence)`; sequences may span lines."""
+    """Yield `(header line number, header text after '>', sequence)` of `core.fasta.read_fasta`,
+    with every sequence of `expected_length` (else of the first record's length)."""
     check = _Validator(path, expected_length)
-    header, header_line, parts, seq_line, seq_text, n = None, 0, [], 0, "", 0
-
-    def finish():
-        if not parts:
-            raise SequenceFormatError(path, header_line, "record has no sequence", ">" + header)
-        sequence = "".join(parts)
-        check(seq_line, sequence, seq_text)
-        return header_line, header, sequence
-
-    for n, text in _lines(path):
-        if text.startswith(">"):
-            if header is not None:
-                yield finish()
-            header, header_line, parts, seq_line = text[1:].strip(), n, [], 0
-        elif text.strip():
-            if header is None:
-                raise SequenceFormatError(path, n, "sequence before the first '>' header", text)
-            bad = first_invalid_character(text.strip())
-            if bad is not None:  # name the exact line, not the record start
-                check(n, text.strip(), text)
-            if not parts:
-                seq_line, seq_text = n, text
-            parts.append(text.strip())
-    if header is not None:
-        yield finish()
-    elif n == 0:
-        raise SequenceFormatError(path, 1, "file is empty")
-    else:
-        raise SequenceFormatError(path, 1, "no '>' header found: not FASTA")
+    for record in fasta.read_fasta(path):
+        check(record.sequence_line, record.sequence, record.sequence)
+        yield record.line, record.header, record.sequence
 
 
 def read_demo_fasta(path, expected_length: int | None = None) -> list[Record]:
@@ -165,20 +117,28 @@ def read_demo_fasta(path, expected_length: int | None = None) -> list[Record]:
 
 
 def read_fasta(path, label: int, expected_length: int | None = None) -> list[Record]:
-    """Plain FASTA (optionally gzipped) with one `label` for all; the header text is the id."""
+    """Plain FASTA (optionally gzipped) with one `label` for all; the header text is the id.
+
+    Ids decide the train/validation/test split, so a repeated header is refused, naming both lines.
+    """
     if label not in (0, 1):
         raise ValueError(f"label must be 0 or 1, got {label!r}")
-    name = Path(path).name
-    return [
-        Record(header or f"{name}:{i}", sequence, label, False)
-        for i, (_, header, sequence) in enumerate(_fasta(path, expected_length))
-    ]
+    name, records, seen = Path(path).name, [], {}
+    for i, (line, header, sequence) in enumerate(_fasta(path, expected_length)):
+        record_id = header or f"{name}:{i}"
+        if record_id in seen:
+            raise SequenceFormatError(
+                path, line, f"duplicate id {record_id!r}, first at {path}:{seen[record_id]} (ids must be unique: "
+                "they decide which split a sequence goes to)", ">" + header)
+        seen[record_id] = line
+        records.append(Record(record_id, sequence, label, False))
+    return records
 
 
 def read_zeng(path, expected_length: int | None = None) -> list[Record]:
     """Zeng et al. 2016 `.data`: `>chr:start-end SEQUENCE label` per line; `_shuf` names are shuffles."""
     check, records, n = _Validator(path, expected_length), [], 0
-    for n, text in _lines(path):
+    for n, text in fasta.read_lines(path):
         if not text.strip():
             continue
         fields = text.split()
@@ -193,7 +153,7 @@ def read_zeng(path, expected_length: int | None = None) -> list[Record]:
 
 
 def _first_line(path) -> str:
-    for _, text in _lines(path):
+    for _, text in fasta.read_lines(path):
         if text.strip():
             return text
     return ""

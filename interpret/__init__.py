@@ -13,6 +13,7 @@ _EXPORTS = {
     "ism": "deepmotif.interpret.saturation_mutagenesis",
     "integrated_gradients": "deepmotif.interpret.integrated_gradient_maps",
     "filter_motifs": "deepmotif.interpret.motifs",
+    "filter_influence": "deepmotif.interpret.motifs",
     "match_jaspar": "deepmotif.interpret.motifs",
     "attribution_motif": "deepmotif.interpret.motifs",
     "informative_window": "deepmotif.interpret.motifs",

@@ -1,23 +1,14 @@
 """Run a compiled function over an array in fixed-size batches, one `tf.function` per model.
 
-Every method keeps its compiled function in `compiled(model, key, make)`, so a model is traced
-once per input shape however many times a method is called (the batch axis is `None`)."""
+Every method keeps its compiled function in `compiled(model, key, make)` (the one per-model cache,
+`deepmotif.zoo.prediction`'s), so a model is traced once per input shape however many times a
+method is called (the batch axis is `None`)."""
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 
-_FUNCTIONS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def compiled(model, key, make):
-    """The function `make()` built for (`model`, `key`), built once and kept while the model lives."""
-    table = _FUNCTIONS.setdefault(model, {})
-    if key not in table:
-        table[key] = make()
-    return table[key]
+from deepmotif.zoo.prediction import compiled  # noqa: F401  (the one per-model cache; predict uses it too)
 
 
 def run_batched(fn, x: np.ndarray, batch_size: int, *extra) -> np.ndarray | tuple:

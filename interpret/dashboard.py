@@ -18,12 +18,21 @@ from pathlib import Path
 
 import numpy as np
 
-from deepmotif.core.errors import DeepMotifError, MissingFilesError, UnknownNameError
 from deepmotif.core import atomic
+from deepmotif.core.errors import DeepMotifError, MissingFilesError, UnknownNameError
+from deepmotif.core.motif_math import informative_windows
+from deepmotif.core.sequences import one_hot
+from deepmotif.zoo import evaluation
+from deepmotif.zoo.prediction import predict
+from deepmotif.zoo.architectures import recorded_window
 
 RECURRENT = ("rnn", "cnn_rnn")
 DEFAULT_STEPS = 300      # class-optimization steps (the paper: 1000); the page says which
-DEFAULT_RESTARTS = 4
+DEFAULT_RESTARTS = 8
+MIN_FILTER_FRACTION = 0.1  # a filter shown must fire in 10% of the test sequences: a handful of windows
+                           # gives a confident-looking but meaningless PWM
+INFLUENCE_SEQUENCES = 256  # test positives the filter influence is averaged over
+TRIM_BITS = 0.3          # flanking positions with less information are trimmed before TOMTOM
 DEFAULT_FILTERS = 8      # first-layer filters shown per model
 MOTIF_WINDOW = 15        # width of the class-optimization windows matched against JASPAR
 SUMMARY_FILE = "dashboard.json"
@@ -42,7 +51,7 @@ def _read_json(path: Path) -> dict:
 
 def _load_model_run(run_dir: Path, dataset: str) -> dict:
     """Model, config, metrics and test predictions of one training run directory."""
-    from deepmotif.zoo.runs import load_run
+    from deepmotif.zoo.model_loading import load_run
 
     run_dir = Path(run_dir)
     if not (run_dir / "model.keras").is_file():
@@ -88,29 +97,13 @@ def _test_predictions(run: dict, arrays: dict) -> tuple[np.ndarray, np.ndarray]:
     saved = run["predictions"]
     if saved is not None and "y_true" in saved and "y_score" in saved:
         return np.asarray(saved["y_true"]).ravel(), np.asarray(saved["y_score"]).ravel()
-    return np.asarray(arrays["label"]).ravel(), _predict(run["model"], _one_hot(arrays["tokens"]))
-
-
-def _one_hot(tokens) -> np.ndarray:
-    from deepmotif.core.sequences import one_hot
-
-    return one_hot(np.asarray(tokens)).astype(np.float32)
-
-
-def _predict(model, x: np.ndarray) -> np.ndarray:
-    return np.asarray(model.predict(x, batch_size=256, verbose=0), dtype=np.float64).reshape(-1)
+    return np.asarray(arrays["label"]).ravel(), predict(run["model"], arrays["tokens"])
 
 
 def _planted(arrays: dict, index: int) -> list[dict]:
-    """Ground-truth motifs of example `index` as dicts (`motif_name`, `strand`, `start`, `end`)."""
+    """Ground-truth motifs of example `index` (`load_arrays`' `motifs`: a list of dicts per example)."""
     motifs = arrays.get("motifs")
-    if motifs is None:
-        return []
-    if isinstance(motifs, dict):  # columns of ragged per-example arrays
-        keys = [k for k in ("motif_id", "motif_name", "strand", "start", "end") if k in motifs]
-        columns = {k: motifs[k][index] for k in keys}
-        return [{k: _plain(columns[k][j]) for k in keys} for j in range(len(columns["start"]))]
-    return [{k: _plain(v) for k, v in dict(m).items()} for m in motifs[index]]
+    return [] if motifs is None else [dict(m) for m in motifs[index]]
 
 
 def _plain(value):
@@ -160,92 +153,81 @@ def _saliency_per_position(model, x: np.ndarray) -> np.ndarray:
     return values.sum(axis=-1) if values.ndim == 3 else values
 
 
-def _temporal(model, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Forward and reverse temporal output scores `(n, L)` each."""
-    from deepmotif.interpret import temporal_scores
-
-    result = temporal_scores(model, x)
-    if isinstance(result, dict):
-        return np.asarray(result["forward"]), np.asarray(result["reverse"])
-    forward, reverse = result
-    return np.asarray(forward), np.asarray(reverse)
-
-
-def information_windows(pwm: np.ndarray, width: int = MOTIF_WINDOW, count: int = 2) -> list[tuple[int, int]]:
-    """Up to `count` non-overlapping windows of `width` columns of `pwm (L, 4)` with the most
-    information content (bits), best first; the second only if it holds half the first's."""
-    p = pwm / np.clip(pwm.sum(axis=1, keepdims=True), 1e-9, None)
-    bits = 2.0 + (p * np.log2(np.clip(p, 1e-9, 1.0))).sum(axis=1)
-    width = min(width, len(bits))
-    sums = np.convolve(bits, np.ones(width), mode="valid")
-    windows: list[tuple[int, int]] = []
-    for start in np.argsort(-sums, kind="stable"):
-        start = int(start)
-        if all(start + width <= s or start >= e for s, e in windows):
-            if windows and sums[start] < 0.5 * sums[windows[0][0]]:
-                break
-            windows.append((start, start + width))
-            if len(windows) == count:
-                break
-    return windows
-
-
-def _matches(pwms: list[np.ndarray], top: int) -> list[list[dict]]:
+def _matches(pwms: list[np.ndarray], top: int, say) -> list[list[dict]]:
     """Best JASPAR matches (`name`, `id`, `p_value`, `q_value`) of each PWM `(w, 4)`."""
-    from deepmotif.interpret import match_jaspar
+    from deepmotif.interpret.motifs import match_jaspar, tomtom_is_compiled
 
-    results = match_jaspar(pwms, top=top)
-    return [[_match_dict(m) for m in row] for row in results]
-
-
-def _match_dict(match) -> dict:
-    if isinstance(match, dict):
-        get = match.get
-    else:
-        def get(key, default=None):
-            return getattr(match, key, default)
-    return {"name": str(get("name", get("motif_name", ""))), "id": str(get("id", get("matrix_id", ""))),
-            "p_value": _float(get("p_value", get("pvalue"))), "q_value": _float(get("q_value", get("qvalue")))}
+    if not tomtom_is_compiled():
+        say("compiling TOMTOM (one time, about a minute)...")
+    return [[{"name": m["name"], "id": m["matrix_id"], "p_value": m["p_value"], "q_value": m["q_value"]}
+             for m in row] for row in match_jaspar(pwms, top=top)]
 
 
-def _float(value):
-    return None if value is None else float(value)
-
-
-def _optimize(model, steps: int, restarts: int, seed: int) -> tuple[np.ndarray, float]:
-    """The best restart of class optimization: `(pwm (L, 4), probability)`."""
+def _optimize(model, steps: int, restarts: int, seed: int, background=None) -> tuple[np.ndarray, float, float]:
+    """The best restart of class optimization, its base composition held to `background (4,)`:
+    `(pwm (L, 4), probability, logit)`."""
     from deepmotif.interpret import class_optimization
 
-    pwms, scores = class_optimization(model, n_restarts=restarts, steps=steps, seed=seed)
+    pwms, scores = class_optimization(model, n_restarts=restarts, steps=steps, seed=seed, background=background)
     pwms, scores = np.asarray(pwms), np.asarray(scores).reshape(-1)
     best = int(np.argmax(scores))
-    probability = float(np.asarray(_predict(model, pwms[best:best + 1]))[0])
-    return pwms[best], probability
+    probability = float(predict(model, pwms[best:best + 1])[0])
+    return pwms[best], probability, float(scores[best])
 
 
-def _filters(model, x: np.ndarray, n_filters: int) -> list[dict]:
-    """First-layer filter motifs (PWMs from their top-activating windows) with their JASPAR matches:
-    the `n_filters` with the most significant best match (then the most informative) first."""
-    from deepmotif.interpret import filter_motifs
+def _composition_check(model, x_test: np.ndarray, labels: np.ndarray) -> dict:
+    """Logits of poly-A/C/G/T against the real test positives: a model that scores a homopolymer
+    above most bound sequences rewards base composition, and its class-optimization logo shows runs."""
+    from deepmotif.interpret.input_optimization import homopolymer_scores
 
-    motifs = filter_motifs(model, x)
-    items = []
-    for k, m in enumerate(motifs):
-        if isinstance(m, dict):
-            pwm, index, n_sites = m["pwm"], m.get("filter", k), m.get("n_sites")
-        else:
-            pwm, index, n_sites = m, k, None
-        pwm = np.asarray(pwm, dtype=np.float64)
-        if not np.isfinite(pwm).all() or pwm.sum() == 0:
-            continue
-        p = pwm / pwm.sum(axis=1, keepdims=True)
-        bits = float((2.0 + (p * np.log2(np.clip(p, 1e-9, 1.0))).sum(axis=1)).sum())
-        if n_sites != 0:
-            items.append({"filter": int(index), "pwm": p, "n_sites": n_sites, "bits": bits})
-    for item, row in zip(items, _matches([item["pwm"] for item in items], top=3) if items else []):
+    homopolymers = homopolymer_scores(model, x_test.shape[1])
+    positives = predict(model, x_test[labels == 1], output="logit")
+    base = max(homopolymers, key=homopolymers.get)
+    above = float((positives < homopolymers[base]).mean()) if len(positives) else 0.0
+    return {"homopolymer_logits": homopolymers, "best_homopolymer": base, "positives_below_it": above,
+            "rewards_composition": above >= 0.5}
+
+
+def selection_sentence(runs: list[dict]) -> str:
+    """How the shown models were selected, from each run's recipe (`monitor`): `default` selects on
+    validation auROC, `demo` (the paper's) on training auROC."""
+    what = {"val_auroc": "validation auROC", "auroc": "training auROC", "val_loss": "validation loss"}
+    by_monitor: dict[str, list[str]] = {}
+    for run in runs:
+        recipe = run["config"].get("recipe") or {}
+        monitor = recipe.get("monitor") if isinstance(recipe, dict) else None
+        by_monitor.setdefault(what.get(monitor, "an unrecorded criterion"), []).append(run["label"])
+    if len(by_monitor) == 1:
+        return f"models selected on {next(iter(by_monitor))}"
+    return "models selected on " + "; ".join(f"{k} ({', '.join(v)})" for k, v in by_monitor.items())
+
+
+def _filters(model, x: np.ndarray, labels: np.ndarray, n_filters: int, planted, say) -> tuple[list[dict], dict]:
+    """First-layer filter motifs (each test sequence's strongest window, flanks trimmed) with their
+    JASPAR matches, most informative first; the `n_filters` shown also get their influence (logit
+    drop on test positives when removed). With ground truth, also how many filters' best match
+    is a planted motif."""
+    from deepmotif.interpret.motifs import filter_influence, filter_motifs
+
+    floor = max(10, int(np.ceil(MIN_FILTER_FRACTION * len(x))))
+    motifs = [m for m in filter_motifs(model, x, rank_by="information", min_sites=floor) if m["n_sites"] >= floor]
+    items = [{"filter": m["filter"], "pwm": m["pwm"], "n_sites": m["n_sites"], "bits": m["information"]}
+             for m in motifs]
+    for item, row in zip(items, _matches([item["pwm"] for item in items], 3, say) if items else []):
         item["matches"] = row
-    items.sort(key=lambda item: (item["matches"][0]["q_value"] if item["matches"] else 1.0, -item["bits"]))
-    return items[:n_filters]
+    shown = items[:n_filters]
+    positives = x[labels == 1][:INFLUENCE_SEQUENCES]
+    if shown and len(positives):
+        influence = filter_influence(model, positives, filters=[item["filter"] for item in shown])
+        for item, value in zip(shown, influence):
+            item["influence"] = float(value)
+    tally = {}
+    if planted:
+        def hit(item):
+            return bool(item["matches"]) and item["matches"][0]["name"] in planted
+        tally = {"filters": len(items), "planted_best": sum(map(hit, items)),
+                 "shown": len(shown), "shown_planted_best": sum(map(hit, shown))}
+    return shown, tally
 
 
 # ---------------------------------------------------------------- page
@@ -261,6 +243,14 @@ def _title(dataset: str, metadata: dict) -> str:
     return dataset.split("/")[-1]
 
 
+def _with_intervals(test: dict | None, y_true, y_score) -> dict:
+    """The run's test metrics with 95% bootstrap intervals (computed from its predictions if absent)."""
+    if test and "auroc_ci" in test:
+        return test
+    fresh = evaluation.scores(y_true, y_score, bootstrap=1000)
+    return {**test, **{k: fresh[k] for k in ("auroc_ci", "auprc_ci", "bootstrap", "ci_level")}} if test else fresh
+
+
 def _performance_panel(runs, labels, exported, arrays, metadata, images: Path) -> tuple[list[dict], list[dict]]:
     """Each model's metrics, run and card, the ROC/PR figure, and DeepBind's published auROCs (ENCODE)."""
     from deepmotif.interpret import dashboard_figures as figures
@@ -272,7 +262,8 @@ def _performance_panel(runs, labels, exported, arrays, metadata, images: Path) -
         card, export_path = _card_and_path(run, export_dir)
         metrics = run["metrics"]
         models.append({"label": label, "arch": run["arch"], "run_dir": str(run["run_dir"].resolve()),
-                       "test": metrics.get("test") or _auc(y_true, y_score), "validation": metrics.get("validation"),
+                       "test": _with_intervals(metrics.get("test"), y_true, y_score),
+                       "validation": metrics.get("validation"),
                        "train_seconds": metrics.get("train_seconds"), "epochs": run["config"].get("epochs"),
                        "config": run["config"], "exported": export_path, "card": card})
     figures.metrics_figure(curves, images / "metrics.png")
@@ -285,19 +276,21 @@ def _sequence_panels(runs, labels, arrays, x_test, sequences, n_sequences, image
     """Saliency (every model) and temporal scores (recurrent models) of the chosen test sequences;
     by default the positives with the best mean score over all models."""
     from deepmotif.interpret import dashboard_figures as figures
+    from deepmotif.interpret.temporal import temporal_scores
 
     positives = np.flatnonzero(np.asarray(arrays["label"]).ravel() == 1)
     mean_score = np.zeros(len(x_test))
     for run in runs:
-        mean_score[positives] += _predict(run["model"], x_test[positives]) / len(runs)
+        mean_score[positives] += predict(run["model"], x_test[positives]) / len(runs)
     chosen = select_sequences(arrays, mean_score, sequences, n_sequences)
-    x = _one_hot(np.stack([c["tokens"] for c in chosen]))
-    probabilities = {label: _predict(run["model"], x) for run, label in zip(runs, labels)}
+    x = one_hot(np.stack([c["tokens"] for c in chosen]))
+    probabilities = {label: predict(run["model"], x) for run, label in zip(runs, labels)}
+    say(f"saliency maps of {len(chosen)} test sequences ({', '.join(labels)})")
     saliency = {label: _saliency_per_position(run["model"], x) for run, label in zip(runs, labels)}
-    say(f"saliency of {len(chosen)} sequences")
-    temporal = {label: _temporal(run["model"], x) for run, label in zip(runs, labels) if run["arch"] in RECURRENT}
-    if temporal:
-        say(f"temporal output scores ({', '.join(temporal)})")
+    recurrent = [(run, label) for run, label in zip(runs, labels) if run["arch"] in RECURRENT]
+    if recurrent:
+        say(f"temporal output scores ({', '.join(label for _, label in recurrent)})")
+    temporal = {label: temporal_scores(run["model"], x) for run, label in recurrent}
     panels = []
     for k, c in enumerate(chosen):
         motifs = _planted(arrays, c["index"]) if c["index"] is not None else []
@@ -316,26 +309,33 @@ def _sequence_panels(runs, labels, arrays, x_test, sequences, n_sequences, image
     return panels
 
 
-def _optimization_panels(runs, labels, steps: int, restarts: int, seed: int, images: Path, say) -> list[dict]:
-    """Each model's best class-optimization restart, matched against JASPAR in its most informative windows."""
+def _optimization_panels(runs, labels, steps: int, restarts: int, seed: int, images: Path, say,
+                         x_test: np.ndarray, test_labels: np.ndarray) -> list[dict]:
+    """Each model's best class-optimization restart (base composition held to the test set's), matched
+    against JASPAR in its most informative windows (low-information flanks trimmed), and whether the
+    model scores a homopolymer above most real positives."""
     from deepmotif.interpret import dashboard_figures as figures
+    from deepmotif.interpret.motifs import trim_flanks
 
+    background = np.clip(x_test.mean(axis=(0, 1)), 1e-3, None)
     panels = []
     for run, label in zip(runs, labels):
-        pwm, probability = _optimize(run["model"], steps, restarts, seed)
-        windows = information_windows(pwm)
+        say(f"class optimization of {label} ({steps} steps x {restarts} restarts), matched against JASPAR")
+        pwm, probability, logit = _optimize(run["model"], steps, restarts, seed, background)
+        windows = informative_windows(pwm, MOTIF_WINDOW, count=2)
+        cores = [trim_flanks(pwm[s:e], TRIM_BITS)[1] for s, e in windows]
         matches = [{**m, "window": [s, e]}
-                   for (s, e), row in zip(windows, _matches([pwm[s:e] for s, e in windows], top=3)) for m in row]
+                   for (s, e), row in zip(windows, _matches(cores, 3, say)) for m in row]
         image = f"img/optimization_{page_slug(label)}.png"
         figures.optimization_figure(pwm, images.parent / image, window=windows[0],
                                     title=f"{label}: input optimized for P(bound)")
-        panels.append({"label": label, "image": image, "probability": probability, "window": list(windows[0]),
-                       "windows": [list(w) for w in windows], "matches": matches})
-        say(f"class optimization of {label} ({steps} steps x {restarts} restarts)")
+        panels.append({"label": label, "image": image, "probability": probability, "logit": logit,
+                       "window": list(windows[0]), "windows": [list(w) for w in windows], "matches": matches,
+                       "composition": _composition_check(run["model"], x_test, test_labels)})
     return panels
 
 
-def _filter_panels(runs, labels, x_test, n_filters: int, images: Path, say) -> list[dict]:
+def _filter_panels(runs, labels, x_test, n_filters: int, images: Path, say, test_labels, planted) -> list[dict]:
     """First-layer filter motifs of the convolutional models, with their JASPAR matches."""
     from deepmotif.interpret import dashboard_figures as figures
 
@@ -343,14 +343,14 @@ def _filter_panels(runs, labels, x_test, n_filters: int, images: Path, say) -> l
     for run, label in zip(runs, labels):
         if not any(layer.name == "conv1" for layer in run["model"].layers):
             continue
-        items = _filters(run["model"], x_test, n_filters)
+        say(f"first-layer filter motifs of {label}, matched against JASPAR")
+        items, tally = _filters(run["model"], x_test, test_labels, n_filters, planted, say)
         captions = [(f"filter {item['filter']}: " + (item["matches"][0]["name"] if item["matches"] else "no match"),
                      item["pwm"]) for item in items]
         image = f"img/filters_{page_slug(label)}.png"
         figures.motif_grid_figure(captions, images.parent / image)
-        panels.append({"label": label, "image": image,
+        panels.append({"label": label, "image": image, "planted_tally": tally,
                        "filters": [{k: v for k, v in item.items() if k != "pwm"} for item in items]})
-        say(f"first-layer filter motifs of {label}")
     return panels
 
 
@@ -358,11 +358,43 @@ def build_dashboard(dataset: str, run_dirs, out, sequences=None, n_sequences: in
                     optimization_steps: int = DEFAULT_STEPS, restarts: int = DEFAULT_RESTARTS,
                     n_filters: int = DEFAULT_FILTERS, seed: int = 0, manual_dir=None, data_dir=None,
                     index_href: str | None = None, log=None) -> Path:
-    """Write one TF's dashboard to `out/` and return the path of `out/index.html`.
+    """Write one TF's Deep Motif Dashboard page to `out/`.
 
-    `run_dirs`: training run directories of one dataset (typically cnn, rnn, cnn_rnn).
-    `sequences`: test ids or DNA strings to explain, else the `n_sequences` best-scored positives.
-    `exported`: one SavedModel version directory (or None) per run, for the model cards.
+    Writes `out/index.html` (opens from disk: no server, scripts or network), `out/img/*.png` and
+    `out/dashboard.json` (the numbers behind the page, what `build_index` reads).
+
+    Parameters
+    ----------
+    dataset : str
+        The dataset all runs were trained on; its test split is explained.
+    run_dirs : sequence of str or pathlib.Path
+        Training run directories (typically cnn, rnn, cnn_rnn).
+    out : str or pathlib.Path
+        Output folder.
+    sequences : sequence of str, optional
+        Test ids or DNA strings of the models' length to explain; default the `n_sequences`
+        best-scored test positives.
+    n_sequences : int, default 4
+    exported : sequence of (str or pathlib.Path or None), optional
+        One SavedModel version directory (or None) per run, for the model cards.
+    optimization_steps : int, default `DEFAULT_STEPS`
+        Class-optimization steps (the paper used 1000).
+    restarts : int, default `DEFAULT_RESTARTS`
+        Class-optimization restarts; the best is shown.
+    n_filters : int, default `DEFAULT_FILTERS`
+        First-layer filters shown per convolutional model.
+    seed : int, default 0
+    manual_dir, data_dir : str or pathlib.Path, optional
+        As in `deepmotif.datasets.load_arrays`.
+    index_href : str, optional
+        Link back to a page listing several TFs (`build_index`).
+    log : callable, optional
+        Called with one progress line as each step starts (e.g. `print`).
+
+    Returns
+    -------
+    pathlib.Path
+        `out/index.html`.
     """
     from deepmotif.datasets import dataset_metadata, load_arrays
     from deepmotif.interpret.dashboard_page import render_page
@@ -386,30 +418,35 @@ def build_dashboard(dataset: str, run_dirs, out, sequences=None, n_sequences: in
     labels = _labels(runs)
     metadata = dataset_metadata(dataset, data_dir=data_dir)
     arrays = load_arrays(dataset, "test", manual_dir=manual_dir, data_dir=data_dir)
-    x_test = _one_hot(arrays["tokens"])
+    x_test = one_hot(arrays["tokens"])
     length = x_test.shape[1]
     for run in runs:
-        expected = run["model"].input_shape[1]
+        expected = recorded_window(run["model"])
         if expected is not None and expected != length:
             raise DashboardError(f"{run['run_dir']} takes sequences of {expected} bases; {dataset} has {length}")
     say(f"{dataset}: {len(runs)} models, {len(x_test)} test sequences")
 
+    say("test metrics and ROC/PR curves")
     models, reference = _performance_panel(runs, labels, exported, arrays, metadata, images)
-    say("metrics and ROC/PR curves")
     page_sequences = _sequence_panels(runs, labels, arrays, x_test, sequences, n_sequences, images, say)
-    optimization = _optimization_panels(runs, labels, optimization_steps, restarts, seed, images, say)
-    filters = _filter_panels(runs, labels, x_test, n_filters, images, say)
+    test_labels = np.asarray(arrays["label"]).ravel()
+    planted = [m["motif_name"] for m in metadata.get("motifs") or []]
+    optimization = _optimization_panels(runs, labels, optimization_steps, restarts, seed, images, say,
+                                        x_test, test_labels)
+    filters = _filter_panels(runs, labels, x_test, n_filters, images, say, test_labels, planted)
+    selected = selection_sentence([{**run, "label": label} for run, label in zip(runs, labels)])
 
     summary = {
         "title": _title(dataset, metadata), "dataset": dataset, "description": metadata.get("description", ""),
         "metadata": {k: v for k, v in metadata.items() if isinstance(v, (str, int, float, bool))},
         "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "planted": [m["motif_name"] for m in metadata.get("motifs") or []],
+        "planted": planted,
         "models": models, "reference": reference, "images": {"metrics": "img/metrics.png"},
         "sequences": page_sequences, "optimization": optimization, "filters": filters, "index_href": index_href,
-        "metrics_note": ("Test split, models selected on validation auROC. DeepBind and DeepBind* are the "
-                         "published test auROCs of the same ENCODE experiment." if reference else
-                         "Test split, models selected on validation auROC."),
+        "metrics_note": (f"Test split, {selected}. Brackets: 95% bootstrap intervals over the test sequences "
+                         "(1000 resamples)."
+                         + (" DeepBind and DeepBind* are the published test auROCs of the same ENCODE experiment; "
+                            "a model is above one only when its whole interval is." if reference else "")),
         "saliency_note": ("Sequence logo with each architecture's saliency |d logit / d x| * x under it (each row "
                           "scaled to its maximum). Grey spans are the planted motifs (ground truth)."
                           if any(s["motifs"] for s in page_sequences) else
@@ -418,11 +455,16 @@ def build_dashboard(dataset: str, run_dirs, out, sequences=None, n_sequences: in
         "temporal_note": ("P(bound) given only the sequence up to each position (fwd) and only the sequence "
                           "from each position on (rev): where the score jumps, the recurrent model has read "
                           "what it needs."),
-        "optimization_note": (f"Input maximizing the bound score (RMSprop, {optimization_steps} steps, best of "
-                              f"{restarts} restarts; the paper used 1000 steps), as an information logo. "
-                              f"JASPAR matches (TOMTOM) of its most informative {MOTIF_WINDOW}-bp windows."),
-        "filters_note": ("PWMs of each first-layer filter's top-activating test windows, matched against JASPAR "
-                         f"(TOMTOM); the {n_filters} filters with the most significant best match shown."),
+        "optimization_note": (f"Input maximizing the bound score ({optimization_steps} Adam steps on a softmax "
+                              f"per position, best of {restarts} restarts, base composition held to the test "
+                              "set's; the paper used L2-penalized gradient ascent for 1000 steps), as an "
+                              f"information logo. JASPAR matches (TOMTOM) of its most informative {MOTIF_WINDOW}-bp "
+                              "windows, uninformative flanks trimmed."),
+        "filters_note": ("PWM of each first-layer filter from every test sequence's strongest window (when above "
+                         "half the filter's maximum), uninformative flanks trimmed, matched against JASPAR "
+                         f"(TOMTOM); the {n_filters} most informative filters with sites in at least "
+                         f"{MIN_FILTER_FRACTION:.0%} of the test sequences shown. Influence: mean drop of "
+                         "the logit on test positives when the filter is removed."),
         "settings": {"n_sequences": len(page_sequences), "optimization_steps": optimization_steps, "restarts": restarts,
                      "n_filters": n_filters, "seed": seed},
     }
@@ -430,13 +472,6 @@ def build_dashboard(dataset: str, run_dirs, out, sequences=None, n_sequences: in
     atomic.write_text(out / "index.html", render_page(summary))
     say(f"wrote {out / 'index.html'}")
     return out / "index.html"
-
-
-def _auc(y_true, y_score) -> dict:
-    from sklearn.metrics import average_precision_score, roc_auc_score
-
-    return {"auroc": float(roc_auc_score(y_true, y_score)), "auprc": float(average_precision_score(y_true, y_score)),
-            "n": int(len(y_true))}
 
 
 def _jsonable(obj):
@@ -454,7 +489,20 @@ def _jsonable(obj):
 
 
 def build_index(out, pages) -> Path:
-    """Write `out/index.html` linking every TF page in `pages` (their folders or `index.html` files)."""
+    """Write `out/index.html` linking several TF pages built by `build_dashboard`.
+
+    Parameters
+    ----------
+    out : str or pathlib.Path
+        Folder of the index (the pages are linked relative to it).
+    pages : sequence of str or pathlib.Path
+        Each page's folder or its `index.html`.
+
+    Returns
+    -------
+    pathlib.Path
+        `out/index.html`.
+    """
     from deepmotif.interpret.dashboard_page import render_index
 
     out = Path(out)
@@ -479,4 +527,4 @@ def _relative(path: Path, start: Path) -> str:
     return os.path.relpath(path.resolve(), start.resolve())
 
 
-__all__ = ["build_dashboard", "build_index", "select_sequences", "information_windows", "DashboardError"]
+__all__ = ["build_dashboard", "build_index", "select_sequences", "DashboardError"]

@@ -14,35 +14,20 @@ matplotlib.use("Agg")  # files only: the dashboard never opens a window
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from deepmotif.core.sequences import ALPHABET  # noqa: E402
-from deepmotif.core.atomic import atomic_path  # noqa: E402
+from deepmotif.interpret.plots import draw_logo, save_figure  # noqa: E402
 
 ARCH_COLORS = {"cnn": "#1f77b4", "rnn": "#ff7f0e", "cnn_rnn": "#2ca02c"}
-LETTER_COLORS = {"A": "#109648", "C": "#255C99", "G": "#F7B32B", "T": "#D62839"}
 DPI = 100
 
 
 def _save(fig, path: Path) -> Path:
-    """Write `fig` atomically as PNG (the page never shows half an image) and close it."""
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=DPI, bbox_inches="tight")
-    plt.close(fig)
-    return Path(path)
+    """Write `fig` to `path` as PNG (`plots.save_figure`: atomic) and close it."""
+    return save_figure(fig, Path(path).with_suffix(""), formats=("png",), dpi=DPI)[0]
 
 
 def _logo(ax, matrix: np.ndarray, information: bool = False) -> None:
-    """Draw `matrix (w, 4)` as a sequence logo; `information=True` scales columns to bits."""
-    import logomaker
-    import pandas as pd
-
-    matrix = np.asarray(matrix, dtype=np.float64)
-    if information:
-        p = matrix / np.clip(matrix.sum(axis=1, keepdims=True), 1e-9, None)
-        entropy = -(p * np.log2(np.clip(p, 1e-9, 1.0))).sum(axis=1, keepdims=True)
-        matrix = p * (2.0 - entropy)
-        matrix[matrix < 0.02] = 0.0  # invisible glyphs; logomaker skips zeros, which makes long logos fast
-    frame = pd.DataFrame(matrix, columns=list(ALPHABET))
-    logomaker.Logo(frame, ax=ax, color_scheme=LETTER_COLORS, show_spines=False, vpad=0.05)
+    """`plots.draw_logo` without axis ticks: the dashboard's panels label positions elsewhere."""
+    draw_logo(ax, matrix, information=information)
     ax.set_xticks([])
     ax.set_yticks([])
 
@@ -151,8 +136,6 @@ def optimization_figure(pwm: np.ndarray, path: Path, window: tuple[int, int] | N
     ax.set_xlim(-0.5, length - 0.5)
     if window is not None:
         ax.axvspan(window[0] - 0.5, window[1] - 0.5, color="#ffd54f", alpha=0.35, lw=0, zorder=-1)
-    ax.set_ylim(0, 2)
-    ax.set_ylabel("bits", fontsize=8)
     ax.set_xticks(np.arange(0, length, 10))
     ax.tick_params(axis="x", labelsize=7)
     if title:
@@ -170,7 +153,6 @@ def motif_grid_figure(motifs: list[tuple[str, np.ndarray]], path: Path, columns:
     for ax, (caption, pwm) in zip(axes.ravel(), motifs):
         ax.axis("on")
         _logo(ax, pwm, information=True)
-        ax.set_ylim(0, 2)
         ax.set_title(caption, fontsize=8)
     fig.tight_layout()
     return _save(fig, path)

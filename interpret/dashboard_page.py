@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from html import escape
 
+from deepmotif.zoo.intervals import format_interval, versus
+
 CITATION = ("Lanchantin J, Singh R, Wang B, Qi Y. Deep Motif Dashboard: Visualizing and Understanding "
             "Genomic Sequences Using Deep Neural Networks. Pacific Symposium on Biocomputing 22:254-265 (2017).")
 
@@ -68,24 +70,37 @@ def _sci(value) -> str:
     return f"{float(value):.2e}"
 
 
+def _with_interval(metrics: dict, key: str) -> str:
+    """`0.952 [0.941, 0.962]` (the 95% bootstrap interval when the metrics hold one)."""
+    if metrics.get(key) is None:
+        return "&ndash;"
+    return escape(format_interval(metrics[key], metrics.get(f"{key}_ci")))
+
+
 def _metrics_section(s: dict) -> str:
     models = s["models"]
     best = max((m["test"]["auroc"] for m in models if m.get("test")), default=None)
+    references = s.get("reference", [])
     rows = []
     for m in models:
         t, v = m.get("test") or {}, m.get("validation") or {}
         cls = ' class="best"' if best is not None and t.get("auroc") == best else ""
+        verdicts = "".join(
+            f"<td>{escape(versus(t['auroc_ci'], ref['auroc'])) if t.get('auroc_ci') else '&ndash;'}</td>"
+            for ref in references)
         rows.append(
-            f"<tr{cls}><td>{escape(m['label'])}</td><td class=num>{_num(t.get('auroc'))}</td>"
-            f"<td class=num>{_num(t.get('auprc'))}</td><td class=num>{_num(t.get('n'), 0)}</td>"
+            f"<tr{cls}><td>{escape(m['label'])}</td><td class=num>{_with_interval(t, 'auroc')}</td>"
+            f"<td class=num>{_with_interval(t, 'auprc')}</td><td class=num>{_num(t.get('n'), 0)}</td>"
             f"<td class=num>{_num(v.get('auroc'))}</td><td class=num>{_num(m.get('epochs'), 0)}</td>"
-            f"<td class=num>{_num(m.get('train_seconds'), 0)}</td></tr>")
-    for ref in s.get("reference", []):
+            f"<td class=num>{_num(m.get('train_seconds'), 0)}</td>{verdicts}</tr>")
+    for ref in references:
         rows.append(f'<tr class="reference"><td>{escape(ref["label"])} (published)</td>'
                     f"<td class=num>{_num(ref.get('auroc'))}</td><td class=num>&ndash;</td>"
-                    "<td></td><td></td><td></td><td></td></tr>")
-    table = ("<table><tr><th>model</th><th>test auROC</th><th>test auPRC</th><th>n test</th>"
-             "<th>validation auROC</th><th>epochs</th><th>train s</th></tr>" + "".join(rows) + "</table>")
+                    "<td></td><td></td><td></td><td></td>" + "<td></td>" * len(references) + "</tr>")
+    table = ("<table><tr><th>model</th><th>test auROC [95% CI]</th><th>test auPRC [95% CI]</th><th>n test</th>"
+             "<th>validation auROC</th><th>epochs</th><th>train s</th>"
+             + "".join(f"<th>vs {escape(ref['label'])}</th>" for ref in references)
+             + "</tr>" + "".join(rows) + "</table>")
     return (f'<section id="metrics"><h2>Test performance</h2>{table}'
             f'<p class="note">{escape(s.get("metrics_note", ""))}</p>'
             f'{_img(s["images"]["metrics"], "ROC and precision-recall curves")}</section>')
@@ -120,12 +135,24 @@ def _temporal_section(s: dict) -> str:
             f'{escape(s.get("temporal_note", ""))}</p>' + "".join(blocks) + "</section>")
 
 
+def _composition_note(check: dict | None) -> str:
+    """Say so when a homopolymer outscores most real positives: the logo then shows base runs, not motifs."""
+    if not check or not check.get("rewards_composition"):
+        return ""
+    base = check["best_homopolymer"]
+    return (f'<p class="note"><b>This model rewards base composition:</b> poly-{escape(base)} '
+            f"(logit {_num(check['homopolymer_logits'][base], 2)}) scores above "
+            f"{100 * check['positives_below_it']:.0f}% of the bound test sequences, so its optimized input is "
+            "runs of single bases rather than a motif.</p>")
+
+
 def _optimization_section(s: dict) -> str:
     blocks = []
     for o in s["optimization"]:
         blocks.append(f"<h3>{escape(o['label'])} <span class=note>(P(bound) of the optimized input "
                       f"{_num(o.get('probability'))}; most informative window shaded)</span></h3>"
                       + _img(o["image"], f"class optimization of {o['label']}")
+                      + _composition_note(o.get("composition"))
                       + _matches_table(o["matches"], s.get("planted", ())))
     return ('<section id="optimization"><h2>Class optimization</h2><p class="note">'
             f'{escape(s.get("optimization_note", ""))}</p>' + "".join(blocks) + "</section>")
@@ -136,12 +163,17 @@ def _filters_section(s: dict) -> str:
     for f in s["filters"]:
         rows = "".join(
             f"<tr><td>{escape(str(item['filter']))}</td><td>{escape(str(item.get('n_sites', '')))}</td>"
+            f"<td class=num>{_num(item.get('bits'), 1)}</td><td class=num>{_num(item.get('influence'), 2)}</td>"
             f"<td>{', '.join(_name(m['name'], s.get('planted', ())) for m in item['matches'][:3]) or '&ndash;'}</td>"
             f"<td class=num>{_sci(item['matches'][0]['q_value']) if item['matches'] else '&ndash;'}</td></tr>"
             for item in f["filters"])
+        tally = f.get("planted_tally") or {}
+        found = (f'<p class="note">Best match a planted motif: {tally["shown_planted_best"]} of the '
+                 f'{tally["shown"]} filters shown, {tally["planted_best"]} of all {tally["filters"]} filters '
+                 "with sites.</p>") if tally else ""
         blocks.append(f"<h3>{escape(f['label'])}</h3>" + _img(f["image"], f"first-layer filters of {f['label']}")
-                      + "<table><tr><th>filter</th><th>sites</th><th>best JASPAR matches</th><th>best q-value</th></tr>"
-                      + rows + "</table>")
+                      + found + "<table><tr><th>filter</th><th>sites</th><th>bits</th><th>influence</th>"
+                      "<th>best JASPAR matches</th><th>best q-value</th></tr>" + rows + "</table>")
     if not blocks:
         blocks = ['<p class="note">No convolutional model (cnn or cnn_rnn) on this page.</p>']
     return ('<section id="filters"><h2>First-layer filter motifs</h2><p class="note">'

@@ -4,52 +4,47 @@ one-hot `(n, L, 4)` float32 of the model's length."""
 
 from __future__ import annotations
 
-import importlib
-from pathlib import Path
-
 import numpy as np
 
-from deepmotif.core.errors import SequenceFormatError
-from deepmotif.core.sequences import first_invalid_character, one_hot, tokenize
-from deepmotif.interpret.errors import InputShapeError, ModelFileError
+from deepmotif.core import fasta
+from deepmotif.core.errors import DeepMotifError, SequenceFormatError
+from deepmotif.core.sequences import one_hot, tokenize
+from deepmotif.interpret.errors import InputShapeError
+from deepmotif.zoo import model_loading
 
 
 def read_fasta(path, seq_len: int | None = None) -> tuple[list[str], np.ndarray]:
-    """FASTA file -> (`ids`, tokens `(n, L)` uint8). Multi-line records are joined.
+    """A FASTA file (plain or gzip) as the sequences to explain.
 
-    Raises `SequenceFormatError` naming the file and line of a character outside ACGTN,
-    of text before the first header, or of a record whose length is not `seq_len`.
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        FASTA file; multi-line records are joined, case is ignored, `N` is allowed.
+    seq_len : int, optional
+        The length every record must have (the model's); default: the first record's.
+
+    Returns
+    -------
+    ids : list of str
+        Each record's header text (`seq<i>` for an empty header).
+    tokens : numpy.ndarray, shape (n, L), uint8
+        A0 C1 G2 T3 N4.
+
+    Raises
+    ------
+    SequenceFormatError
+        Naming the file and line: see `deepmotif.core.fasta.read_fasta`, plus a record of another length.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"{path}: no such FASTA file")
-    ids, seqs, starts = [], [], []
-    with open(path, encoding="latin-1") as handle:
-        for lineno, raw in enumerate(handle, start=1):
-            line = raw.strip()
-            if not line:
-                continue
-            if line.startswith(">"):
-                ids.append(line[1:].strip() or f"seq{len(ids)}")
-                seqs.append([])
-                starts.append(lineno)
-                continue
-            if not seqs:
-                raise SequenceFormatError(path, lineno, "sequence before the first '>' header", line)
-            bad = first_invalid_character(line)
-            if bad is not None:
-                raise SequenceFormatError(
-                    path, lineno, f"character {line[bad]!r} at column {bad + 1} is not one of ACGTN", line)
-            seqs[-1].append(line)
-    if not ids:
-        raise SequenceFormatError(path, None, "no FASTA records ('>' headers) found")
-    joined = ["".join(parts) for parts in seqs]
-    want = seq_len if seq_len is not None else len(joined[0])
-    for text, lineno, name in zip(joined, starts, ids):
-        if len(text) != want:
+    ids, sequences, want = [], [], seq_len
+    for record in fasta.read_fasta(path):
+        want = len(record.sequence) if want is None else want
+        if len(record.sequence) != want:
             why = "the model takes" if seq_len is not None else "the first record has"
-            raise SequenceFormatError(path, lineno, f"record {name!r} is {len(text)} bases long; {why} {want}")
-    return ids, np.stack([tokenize(s) for s in joined])
+            raise SequenceFormatError(path, record.line,
+                                      f"record {record.header!r} is {len(record.sequence)} bases long; {why} {want}")
+        ids.append(record.header or f"seq{len(ids)}")
+        sequences.append(record.sequence)
+    return ids, np.stack([tokenize(s) for s in sequences])
 
 
 def dataset_sequences(name: str, split: str = "test", n: int | None = None, positives_only: bool = False,
@@ -58,6 +53,8 @@ def dataset_sequences(name: str, split: str = "test", n: int | None = None, posi
     with `tokens (n, L)`, `label`, `id` and, for synthetic data, `motifs` ground truth."""
     from deepmotif.datasets import load_arrays
 
+    if n is not None and (isinstance(n, bool) or int(n) != n or n < 1):
+        raise DeepMotifError(f"n must be a positive integer (or None for all), got {n!r}")  # [:0], [:-1] surprise
     arrays = load_arrays(name, split, **load_kwargs)
     keep = np.arange(len(arrays["tokens"]))
     if positives_only:
@@ -87,41 +84,18 @@ def check_input(model, x) -> np.ndarray:
     x = as_one_hot(x)
     if x.ndim != 3 or x.shape[-1] != 4:
         raise InputShapeError(f"expected one-hot sequences (n, L, 4), got shape {tuple(x.shape)}")
-    want = model.inputs[0].shape[1]
+    from deepmotif.zoo.architectures import recorded_window  # keras: only once a model is at hand
+
+    want = recorded_window(model)
     if want is not None and x.shape[1] != want:
         raise InputShapeError(f"sequences are {x.shape[1]} bases long; model {model.name!r} takes {want}")
     return x
 
 
-def load_model(ref):
-    """A Keras model from a run directory (`model.keras` inside), an exported version directory
-    (`assets.extra/model.keras`), a `.keras` file, or a published model name
-    (`deepmotif.zoo.load`). Raises `ModelFileError` for a path that is none of these."""
-    import keras
+def load_model(ref, offline: bool = False):
+    """The model to explain: a run directory, `.keras` file, exported version directory (or folder
+    of versions) or registry name, loaded by `deepmotif.zoo.model_loading.load_model` (`safe_mode`).
 
-    import deepmotif.zoo.architectures  # noqa: F401  (registers custom layers)
-
-    path = Path(str(ref))
-    if path.is_dir():
-        inside = [path / "model.keras", path / "assets.extra" / "model.keras"]
-        found = [p for p in inside if p.is_file()]
-        if not found:
-            raise ModelFileError(f"{path}: not a run directory (no {' or '.join(str(p) for p in inside)})")
-        path = found[0]
-    if path.is_file():
-        try:
-            return keras.saving.load_model(path, compile=False)
-        except Exception as err:  # keras raises ValueError, zipfile/OSError, ... on a bad file
-            raise ModelFileError(f"{path}: not a Keras model file ({type(err).__name__}: {err})") from None
-    zoo = _optional("deepmotif.zoo")
-    looks_like_path = path.suffix == ".keras" or str(ref).startswith((".", "/", "~"))
-    if not looks_like_path and zoo is not None and hasattr(zoo, "load"):
-        return zoo.load(str(ref))  # registry names; its errors suggest close names
-    raise ModelFileError(f"{ref}: no such run directory or .keras file")
-
-
-def _optional(module: str):
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError:
-        return None
+    Raises `ModelNotFoundError` (lists the paths tried) or `ModelFileError` (a file that does not load).
+    """
+    return model_loading.load_model(ref, offline=offline)

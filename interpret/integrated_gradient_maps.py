@@ -31,12 +31,27 @@ def _make_ig(logit, seq_len: int):
 
 
 def integrated_gradients(model, x, baseline=None, steps: int = 50, batch_size: int = 32) -> np.ndarray:
-    """Integrated gradients of one-hot `x (n, L, 4)` -> `(n, L, 4)` float32.
+    """Integrated gradients of the float32 logit (Sundararajan et al. 2017).
 
-    `baseline`: `None` for all-zero input (every base `N`), a `(L, 4)` array shared by all
-    sequences (e.g. 0.25 everywhere, or GC content), or `(n, L, 4)` one per sequence
-    (e.g. dinucleotide shuffles). The sum over `(L, 4)` approximates
-    `logit(x) - logit(baseline)`; the error shrinks as `steps` grows.
+    The sum over `(L, 4)` approximates `logit(x) - logit(baseline)`; the error shrinks as `steps` grows.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A DeepMotif model (one-hot `(batch, L, 4)` -> probability, with a `logit` layer).
+    x : numpy.ndarray, shape (n, L, 4)
+        One-hot sequences (tokens `(n, L)` are one-hot encoded first).
+    baseline : numpy.ndarray, optional
+        None for all-zero input (every base `N`), a `(L, 4)` array shared by all sequences (e.g. 0.25
+        everywhere, or GC content), or `(n, L, 4)` one per sequence (e.g. dinucleotide shuffles).
+    steps : int, default 50
+        Points on the straight path from baseline to `x`.
+    batch_size : int, default 32
+        Sequences per call (each expanded to `steps` inputs).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, L, 4), float32
     """
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")

@@ -12,6 +12,9 @@ import weakref
 
 import keras
 
+from deepmotif.zoo.architectures import recorded_window
+from deepmotif.zoo.layer_walk import all_layers
+
 _CACHE: "weakref.WeakKeyDictionary[keras.Model, keras.Model]" = weakref.WeakKeyDictionary()
 
 
@@ -28,14 +31,7 @@ def _float32_config(obj):
 
 
 def is_mixed_precision(model: keras.Model) -> bool:
-    return any(layer.dtype_policy.compute_dtype != "float32" for layer in _all_layers(model))
-
-
-def _all_layers(model):
-    for layer in model.layers:
-        yield layer
-        if isinstance(layer, keras.Model):
-            yield from _all_layers(layer)
+    return any(layer.dtype_policy.compute_dtype != "float32" for layer in all_layers(model))
 
 
 def float32_model(model: keras.Model) -> keras.Model:
@@ -61,5 +57,5 @@ def float32_logit_model(model: keras.Model) -> keras.Model:
 
 
 def seq_len_of(model: keras.Model) -> int | None:
-    """The sequence length `L` the model was built for (None if it accepts any)."""
-    return model.inputs[0].shape[1]
+    """The window length `L` the model was trained on (None if it records none)."""
+    return recorded_window(model)

@@ -1,5 +1,8 @@
 """Figures for each method (matplotlib, seaborn, logomaker); `save_figure` writes PNG and SVG.
 
+The one place for letter colours, logos (`draw_logo`) and figure files (`save_figure`): the
+dashboard's figures (`dashboard_figures.py`) draw and save through these too.
+
 Inputs are numpy arrays: one-hot `x (n, L, 4)`, attributions `(n, L, 4)`, temporal scores
 `(n, L)`, PWMs `(w, 4)` probabilities, and `match_jaspar` results.
 """
@@ -14,14 +17,30 @@ matplotlib.use("Agg")  # files only, never a window
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from deepmotif.core.sequences import ALPHABET  # noqa: E402
 from deepmotif.core.atomic import atomic_path  # noqa: E402
+from deepmotif.core.motif_math import information_heights  # noqa: E402
+from deepmotif.core.sequences import ALPHABET  # noqa: E402
 
 LETTER_COLORS = {"A": "#109648", "C": "#255C99", "G": "#F7B32B", "T": "#D62839"}
+MIN_GLYPH_BITS = 0.02  # letters shorter than this are not drawn
 
 
 def save_figure(fig, stem, formats=("png", "svg"), dpi: int = 120) -> list[Path]:
-    """Write `fig` to `stem.png` and `stem.svg` (atomically), close it, return the paths."""
+    """Write `fig` once per format, each atomically (a page never shows half an image), and close it.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    stem : str or pathlib.Path
+        Output path without its suffix: `stem.png`, `stem.svg`, ...
+    formats : sequence of str, default ("png", "svg")
+    dpi : int, default 120
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, in `formats` order.
+    """
     paths = []
     for fmt in formats:
         path = Path(f"{stem}.{fmt}")
@@ -39,16 +58,31 @@ def _frame(matrix):
 
 
 def draw_logo(ax, matrix, information: bool = False, title: str | None = None) -> None:
-    """Draw `matrix (w, 4)` as a logo on `ax`; `information=True` treats it as probabilities
-    and scales each column to its information content (bits)."""
+    """Draw a sequence logo on `ax` (logomaker), letters coloured by `LETTER_COLORS`.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    matrix : array_like, shape (w, 4)
+        Letter heights (ACGT), e.g. one-hot `x` times saliency; with `information=True`, probabilities.
+    information : bool, default False
+        Scale each column to its information content (`core.motif_math.information_heights`,
+        0-2 bits) and label the y axis in bits.
+    title : str, optional
+        Shown at the top left.
+    """
     import logomaker
 
     matrix = np.asarray(matrix, np.float64)
-    if information:  # letter height = probability * bits of the column
-        p = np.clip(matrix, 1e-9, None) / np.clip(matrix, 1e-9, None).sum(-1, keepdims=True)
-        matrix = p * np.clip(2.0 + (p * np.log2(p)).sum(-1, keepdims=True), 0.0, 2.0)
-    frame = _frame(matrix)
-    logomaker.Logo(frame, ax=ax, color_scheme=LETTER_COLORS, show_spines=False, vpad=0.02)
+    if information:
+        matrix = information_heights(matrix)
+        matrix[matrix < MIN_GLYPH_BITS] = 0.0  # invisible glyphs; logomaker skips zeros, which makes long logos fast
+    if matrix.any():  # an empty logo (no letter tall enough to see) is blank axes, not a logomaker warning
+        logomaker.Logo(_frame(matrix), ax=ax, color_scheme=LETTER_COLORS, show_spines=False, vpad=0.02)
+    else:
+        ax.set_xlim(-0.5, len(matrix) - 0.5)
+        for side in ax.spines.values():
+            side.set_visible(False)
     if information:
         ax.set_ylim(0, 2)
         ax.set_ylabel("bits", fontsize=8)

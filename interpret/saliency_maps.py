@@ -32,10 +32,23 @@ def input_gradients(model, x, batch_size: int = 256) -> np.ndarray:
 
 
 def saliency(model, x, method: str = "abs_grad_x", batch_size: int = 256) -> np.ndarray:
-    """Saliency of one-hot `x (n, L, 4)` -> `(n, L, 4)` float32.
+    """Saliency maps: the gradient of the float32 logit with respect to the one-hot input.
 
-    `abs_grad_x`: the paper's |grad| * x (non-zero only at the observed base);
-    `grad_x`: signed grad * x (what TF-MoDISco and similar tools need); `grad`: raw gradient.
+    Parameters
+    ----------
+    model : keras.Model
+        A DeepMotif model (one-hot `(batch, L, 4)` -> probability, with a `logit` layer); mixed-precision
+        models are differentiated in float32.
+    x : numpy.ndarray, shape (n, L, 4)
+        One-hot sequences (tokens `(n, L)` are one-hot encoded first).
+    method : {"abs_grad_x", "grad_x", "grad"}, default "abs_grad_x"
+        "abs_grad_x": the paper's `|grad| * x` (non-zero only at the observed base); "grad_x": signed
+        `grad * x` (what TF-MoDISco and similar tools need); "grad": the raw gradient.
+    batch_size : int, default 256
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, L, 4), float32
     """
     if method not in METHODS:
         from deepmotif.core.errors import UnknownNameError

@@ -29,8 +29,22 @@ def _make_ism(logit, seq_len: int):
 
 
 def ism(model, x, batch_size: int = 8) -> np.ndarray:
-    """ISM of one-hot `x (n, L, 4)` -> `(n, L, 4)` float32 logit changes `logit(x with x[l] := b) - logit(x)`
-    (zero at the observed base). `batch_size` sequences -> `batch_size * L * 4` variants per call."""
+    """In-silico saturation mutagenesis: the logit change of every single-base substitution.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A DeepMotif model (one-hot `(batch, L, 4)` -> probability, with a `logit` layer).
+    x : numpy.ndarray, shape (n, L, 4)
+        One-hot sequences (tokens `(n, L)` are one-hot encoded first).
+    batch_size : int, default 8
+        Sequences per call; each expands to `L * 4` variants.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, L, 4), float32
+        `logit(x with x[l] := b) - logit(x)`; zero at the observed base.
+    """
     x = check_input(model, x)
     logit = float32_logit_model(model)
     fn = compiled(model, ("ism", x.shape[1]), lambda: _make_ism(logit, x.shape[1]))

@@ -83,8 +83,26 @@ def _make_temporal(core: keras.Model, seq_len: int):
 
 
 def temporal_scores(model, x, batch_size: int = 16) -> tuple[np.ndarray, np.ndarray]:
-    """Temporal output scores of one-hot `x (n, L, 4)` -> (`forward (n, L)`, `reverse (n, L)`)
-    float32 probabilities. `batch_size` sequences are expanded to `batch_size * L` LSTM runs."""
+    """Temporal output scores (the Deep Motif Dashboard's second view) of a recurrent model.
+
+    `forward[:, t]` is P(bound) given only the sequence up to position t, `reverse[:, t]` given only
+    the sequence from t on: where a score jumps, the model has read what it needs. Both LSTM
+    directions see only the prefix (suffix); convolutions see the whole sequence.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A DeepMotif `rnn` or `cnn_rnn` model (with a `bilstm` layer).
+    x : numpy.ndarray, shape (n, L, 4)
+        One-hot sequences (tokens `(n, L)` are one-hot encoded first).
+    batch_size : int, default 16
+        Sequences per call; each expands to `L` LSTM runs.
+
+    Returns
+    -------
+    forward : numpy.ndarray, shape (n, L), float32
+    reverse : numpy.ndarray, shape (n, L), float32
+    """
     recurrent_core(model)  # fail early, before any work, on a model without `bilstm`
     x = check_input(model, x)
     seq_len = x.shape[1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,15 @@ def shared_data() -> Path:
     if path is None:
         pytest.skip("real ENCODE data not present (../shared/data or $DEEPMOTIF_SHARED_DATA)")
     return path
+
+
+@pytest.fixture(scope="session")
+def synthetic_genome(tmp_path_factory):
+    """`deepmotif.datasets.synthetic_genome`'s genome (chr1-4, chrX) with planted GATA1/CTCF sites, its
+    narrowPeak and VCF, written once per session; see that module for the ground truth returned."""
+    from deepmotif.datasets.synthetic_genome import write_synthetic_genome
+
+    return write_synthetic_genome(tmp_path_factory.mktemp("synthetic_genome"), seed=1)
 
 
 @pytest.fixture(scope="session")

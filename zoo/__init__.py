@@ -12,19 +12,23 @@ _EXPORTS = {
     "train": "deepmotif.zoo.training",
     "evaluate": "deepmotif.zoo.evaluation",
     "compare": "deepmotif.zoo.comparison",
-    "load_run": "deepmotif.zoo.runs",
+    "load_run": "deepmotif.zoo.model_loading",
     "export": "deepmotif.zoo.saved_models",
-    "load": "deepmotif.zoo.registry",
+    "load": ("deepmotif.zoo.model_loading", "load_model"),
     "pull": "deepmotif.zoo.registry",
     "list_models": "deepmotif.zoo.registry",
     "finetune": "deepmotif.zoo.fine_tuning",
+    "predict": "deepmotif.zoo.prediction",
+    "scan": "deepmotif.zoo.scanning",
+    "variant_effects": "deepmotif.zoo.variant_scoring",
 }
 __all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name):
     if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
+        module, attribute = _EXPORTS[name] if isinstance(_EXPORTS[name], tuple) else (_EXPORTS[name], name)
+        return getattr(importlib.import_module(module), attribute)
     raise AttributeError(f"module 'deepmotif.zoo' has no attribute {name!r}")
 
 

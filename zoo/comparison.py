@@ -3,6 +3,8 @@
 Runs go to `OUT/<experiment>/<arch>/` (finished runs are skipped, killed ones resume); the table is
 rewritten after every run as `OUT/results.md` and `OUT/results.csv` (one row per experiment, means at
 the bottom), and `OUT/runs.csv` holds one row per run (auROC, auPRC, epochs, seconds, training size).
+The grid of (experiment, architecture, seed) runs can be split over N independent jobs (`shard`:
+job i trains cells i, i+N, ...; no table), then tabulated by one `merge` call (README: Slurm, Kubernetes).
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import time
 from pathlib import Path
 
 from deepmotif.core.errors import DeepMotifError
-from deepmotif.core import atomic, runs
+from deepmotif.core import atomic
+from deepmotif.zoo import runs
+from deepmotif.zoo.intervals import format_interval, versus
 
 REFERENCES = (("deepbind_star_auroc", "DeepBind*"), ("deepbind_auroc", "DeepBind"))
 
@@ -40,54 +44,211 @@ def _fmt(value, digits: int = 3) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
-def results_table(results: dict, archs, references: dict) -> tuple[str, str]:
+def _cell(value, interval, reference) -> str:
+    """`0.970 [0.961, 0.978] (level)`: the interval and, against DeepBind*, the wording it allows."""
+    if value is None:
+        return "—"
+    text = format_interval(value, interval)
+    if interval is not None and reference is not None:
+        text += f" ({versus(interval, reference)})"
+    return text
+
+
+def results_table(results: dict, archs, references: dict, intervals: dict | None = None) -> tuple[str, str]:
     """`results[dataset][arch]` -> test auROC (or None); -> `(markdown, csv)` with a mean row.
 
     `references[dataset]` holds `deepbind_star_auroc` / `deepbind_auroc` where published.
+    `intervals[dataset][arch]`, when given, is the 95% bootstrap interval `[low, high]` of that auROC:
+    the markdown shows it and says "above", "level" or "below" DeepBind* (above only when the whole
+    interval is above; `deepmotif.zoo.intervals.versus`), with a count per architecture under the
+    table; the csv gains `<arch>_low`, `<arch>_high` and `<arch>_vs_DeepBind*` columns.
     """
+    intervals = intervals or {}
+    with_ci = any(intervals.get(d, {}).get(a) is not None for d in results for a in archs)
     ref_keys = [(k, label) for k, label in REFERENCES if any(k in r for r in references.values())]
+    bar_key = ref_keys[0][0] if ref_keys and ref_keys[0][0] == "deepbind_star_auroc" else None
     header = ["experiment", *archs, *(label for _, label in ref_keys)]
-    rows = []
+    rows, cells_md, verdicts = [], [], []
     for dataset, by_arch in results.items():
+        bar = references.get(dataset, {}).get(bar_key) if bar_key else None
+        spans = [intervals.get(dataset, {}).get(a) for a in archs]
         rows.append([run_folder(dataset), *(by_arch.get(a) for a in archs),
                      *(references.get(dataset, {}).get(k) for k, _ in ref_keys)])
+        cells_md.append([_cell(by_arch.get(a), span, bar) for a, span in zip(archs, spans)])
+        verdicts.append([versus(span, bar) if (span is not None and bar is not None) else None for span in spans])
     means = ["mean"] + [_mean(r[i] for r in rows) for i in range(1, len(header))]
     best = max((m for m in means[1:1 + len(archs)] if m is not None), default=None)
 
     md = io.StringIO()
     md.write("| " + " | ".join(header) + " |\n|" + "---|" * len(header) + "\n")
-    for row in rows:
-        md.write("| " + " | ".join([row[0]] + [_fmt(v) for v in row[1:]]) + " |\n")
+    for row, arch_cells in zip(rows, cells_md):
+        md.write("| " + " | ".join([row[0], *arch_cells] + [_fmt(v) for v in row[1 + len(archs):]]) + " |\n")
     cells = ["**mean**"] + [
         f"**{_fmt(v)}**" if (i <= len(archs) and v is not None and v == best) else _fmt(v)
         for i, v in enumerate(means[1:], start=1)
     ]
     md.write("| " + " | ".join(cells) + " |\n")
+    if with_ci and bar_key:
+        counts = []
+        for j, arch in enumerate(archs):
+            said = [v[j] for v in verdicts if v[j] is not None]
+            counts.append(f"{arch} above on {said.count('above')}, level on {said.count('level')}, "
+                          f"below on {said.count('below')}")
+        md.write("\nBrackets: 95% bootstrap intervals over the test sequences. Against DeepBind*, a model is "
+                 "above only when its whole interval is above DeepBind*'s auROC, below when the whole interval "
+                 "is below, else level: " + "; ".join(counts) + ".\n")
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows + [means]:
-        writer.writerow([row[0]] + ["" if v is None else f"{v:.4f}" for v in row[1:]])
+    extra = [f"{a}_{suffix}" for a in archs for suffix in ("low", "high", "vs_DeepBind*")] if with_ci else []
+    writer.writerow(header + extra)
+    for k, row in enumerate(rows + [means]):
+        values = [row[0]] + ["" if v is None else f"{v:.4f}" for v in row[1:]]
+        if with_ci:
+            for j, arch in enumerate(archs):
+                span = intervals.get(list(results)[k], {}).get(arch) if k < len(rows) else None
+                values += (["", "", ""] if span is None else
+                           [f"{span[0]:.4f}", f"{span[1]:.4f}", verdicts[k][j] or ""])
+        writer.writerow(values)
     return md.getvalue(), out.getvalue()
+
+
+def _interval_from_predictions(run_dir: Path):
+    """The 95% bootstrap interval of a run's test auROC from `predictions_test.npz` (runs whose
+    metrics.json predates intervals), or None."""
+    import numpy as np
+
+    from deepmotif.zoo.intervals import bootstrap_intervals
+
+    path = run_dir / runs.PREDICTIONS
+    if not path.is_file():
+        return None
+    with np.load(path, allow_pickle=False) as saved:
+        y_true, y_score = saved["y_true"], saved["y_score"]
+    if len(np.unique(y_true)) < 2:
+        return None
+    return bootstrap_intervals(y_true, y_score)["auroc_ci"]
 
 
 def _run_row(dataset: str, arch: str, run_dir: Path, seconds: float | None) -> dict:
     metrics = runs.read_json(run_dir / runs.METRICS)
     config = runs.read_config(run_dir)
     test = metrics["test"]
-    return {"experiment": run_folder(dataset), "arch": arch, "auroc": test["auroc"], "auprc": test["auprc"],
+    span = test.get("auroc_ci") or _interval_from_predictions(run_dir)
+    return {"experiment": run_folder(dataset), "arch": arch, "auroc": test["auroc"],
+            "auroc_low": None if span is None else span[0], "auroc_high": None if span is None else span[1],
+            "auprc": test["auprc"],
             "n_test": test["n"], "n_train": config.get("n_train"), "epochs": config.get("epochs"),
             "epochs_trained": metrics.get("epochs_trained"), "best_epoch": metrics.get("best_epoch"),
             "train_seconds": metrics.get("train_seconds"), "wall_seconds": None if seconds is None else round(seconds, 1)}
 
 
-def compare(experiments, archs=("cnn", "rnn", "cnn_rnn"), out="runs/compare", *, verbose: int = 2,
-            command: str | None = None, **train_kwargs) -> dict:
-    """Train each arch on each experiment (see `training.train` for `train_kwargs`) and write the table.
+def expand_experiments(experiments) -> list[str]:
+    """Dataset names of `experiments`: a bare ENCODE experiment means `encode_tfbs/<name>`, and a
+    builder name alone (`encode_tfbs`, `synthetic_tfbs`) means every dataset it defines, in its order."""
+    from deepmotif.datasets.pipeline import BUILDERS, builder_names
 
-    Returns `{"results": {dataset: {arch: auroc}}, "markdown", "csv", "markdown_path", "csv_path"}`.
-    A run that fails is reported in the table as missing and re-raised after the others finished.
+    names = []
+    for e in experiments:
+        names += builder_names(e) if e in BUILDERS and e != "user_tfbs" else [dataset_name(e)]
+    return list(dict.fromkeys(names))
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """`"I/N"` -> `(I, N)`: this job's index `0 <= I < N` among N jobs (a Slurm array's
+    `$SLURM_ARRAY_TASK_ID`, an indexed Kubernetes Job's `$JOB_COMPLETION_INDEX`)."""
+    try:
+        index, count = (int(part) for part in str(text).split("/"))
+    except ValueError:
+        raise DeepMotifError(f"--shard expects I/N (e.g. 0/8), got {text!r}") from None
+    if count < 1 or not 0 <= index < count:
+        raise DeepMotifError(f"--shard {text}: need 0 <= I < N")
+    return index, count
+
+
+def grid(datasets, archs, seeds) -> list[tuple[str, str, int]]:
+    """Every `(dataset, arch, seed)` run, in a fixed order (datasets, then archs, then seeds)."""
+    return [(d, a, int(s)) for d in datasets for a in archs for s in seeds]
+
+
+def shard_of(cells: list, index: int, count: int) -> list:
+    """The cells job `index` of `count` runs: every `count`-th from `index` (so each job gets a mix of
+    experiments and architectures), disjoint across jobs and together all of them."""
+    return cells[index::count]
+
+
+def run_dir_of(out, dataset: str, arch: str, seed: int, several_seeds: bool) -> Path:
+    """`out/<experiment>/<arch>/`, or `out/<experiment>/<arch>-seed<k>/` when comparing several seeds."""
+    return Path(out) / run_folder(dataset) / (f"{arch}-seed{seed}" if several_seeds else arch)
+
+
+def _write_tables(out: Path, cells, several_seeds: bool, archs, references,
+                  wall: dict | None = None) -> tuple[dict, str, str, list]:
+    """Tabulate the finished runs of `cells` into `out/results.{md,csv}` and `out/runs.csv`;
+    returns `(results, markdown, csv, missing cells)`. Several seeds: each cell the seeds' mean."""
+    datasets = list(dict.fromkeys(d for d, _, _ in cells))
+    found = {d: {a: [] for a in archs} for d in datasets}
+    intervals = {d: {} for d in datasets}
+    run_rows, missing = [], []
+    for dataset, arch, seed in cells:
+        run_dir = run_dir_of(out, dataset, arch, seed, several_seeds)
+        if not (run_dir / runs.METRICS).is_file():
+            missing.append((dataset, arch, seed))
+            continue
+        row = {**_run_row(dataset, arch, run_dir, (wall or {}).get(run_dir)), "seed": seed}
+        found[dataset][arch].append(row["auroc"])
+        if row["auroc_low"] is not None and not several_seeds:
+            intervals[dataset][arch] = [row["auroc_low"], row["auroc_high"]]
+        run_rows.append(row)
+    results = {d: {a: (_mean(v) if v else None) for a, v in by.items()} for d, by in found.items()}
+    md, table_csv = results_table(results, archs, references, intervals)
+    atomic.write_text(out / "results.md", md)
+    atomic.write_text(out / "results.csv", table_csv)
+    if run_rows:
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(run_rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(run_rows)
+        atomic.write_text(out / "runs.csv", buf.getvalue())
+    return results, md, table_csv, missing
+
+
+def compare(experiments, archs=("cnn", "rnn", "cnn_rnn"), out="runs/compare", *, seeds=None, shard=None,
+            merge: bool = False, verbose: int = 2, command: str | None = None, **train_kwargs) -> dict:
+    """Train each architecture on each experiment and write the table of test auROCs.
+
+    Finished runs are reused and killed ones resumed; a run that fails is reported in the table as
+    missing and re-raised after the others finished. N independent jobs can split the grid
+    (`shard=(i, N)`, each trains its share and writes no table), then one `merge=True` call (or a
+    call without `shard`, which trains whatever is still missing) writes the table.
+
+    Parameters
+    ----------
+    experiments : list of str
+        Dataset names; a bare ENCODE experiment name means `encode_tfbs/<name>`; `encode_tfbs`
+        alone means all of its experiments (`expand_experiments`).
+    archs : sequence of str, default ("cnn", "rnn", "cnn_rnn")
+    out : str or pathlib.Path, default "runs/compare"
+        Runs go to `out/<experiment>/<arch>/` (`<arch>-seed<k>/` with several seeds); the table to
+        `out/results.md`, `out/results.csv` and `out/runs.csv`.
+    seeds : sequence of int, optional
+        Seeds of the grid (default: `train_kwargs["seed"]`, else 0); the table shows their mean.
+    shard : (int, int) or str, optional
+        `(i, N)` or `"i/N"`: train only the grid cells `i, i+N, i+2N, ...` (`shard_of`).
+    merge : bool, default False
+        Train nothing; tabulate the finished runs and raise if any is missing.
+    verbose : int, default 2
+        Keras verbosity of each run.
+    command : str, optional
+        The command line recorded in each run's config.
+    **train_kwargs
+        Passed to `train` (`epochs`, `batch_size`, `recipe`, `precision`, `manual_dir`, `data_dir`, ...).
+
+    Returns
+    -------
+    dict
+        `{"results": {dataset: {arch: auroc}}, "markdown", "csv", "markdown_path", "csv_path"}`;
+        with `shard`: `{"shard", "runs": [run dirs trained or found finished]}` and no table.
     """
     from deepmotif.zoo.architectures import architecture_config
     from deepmotif.zoo.evaluation import reference_scores
@@ -95,44 +256,48 @@ def compare(experiments, archs=("cnn", "rnn", "cnn_rnn"), out="runs/compare", *,
 
     if not experiments:
         raise DeepMotifError("compare needs at least one experiment")
+    if shard is not None and merge:
+        raise DeepMotifError("--shard trains one share of the grid and --merge trains nothing: give one of them")
     for arch in archs:
         architecture_config(arch)
     out = Path(out)
-    datasets = [dataset_name(e) for e in experiments]
-    results = {d: {} for d in datasets}
-    references = {d: reference_scores(d) for d in datasets}
-    run_rows, failures = [], []
-    header = None
-    for dataset in datasets:
-        for arch in archs:
-            run_dir = out / run_folder(dataset) / arch
-            start = time.perf_counter()
-            finished = (run_dir / runs.METRICS).is_file()
-            if not finished:
-                if verbose:
-                    print(f"== {dataset} / {arch} -> {run_dir}", flush=True)
-                try:
-                    train(dataset, arch, run_dir, verbose=verbose, command=command, **train_kwargs)
-                except DeepMotifError as e:
-                    failures.append(f"{dataset} / {arch}: {e}")
-                    print(f"!! {dataset} / {arch} failed: {e}", flush=True)
-                    continue
-            row = _run_row(dataset, arch, run_dir, None if finished else time.perf_counter() - start)
-            results[dataset][arch] = row["auroc"]
-            run_rows.append(row)
-            md, table_csv = results_table(results, archs, references)
-            atomic.write_text(out / "results.md", md)
-            atomic.write_text(out / "results.csv", table_csv)
-            buf = io.StringIO()
-            header = header or list(row)
-            writer = csv.DictWriter(buf, fieldnames=header, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(run_rows)
-            atomic.write_text(out / "runs.csv", buf.getvalue())
-    md, table_csv = results_table(results, archs, references)
-    atomic.write_text(out / "results.md", md)
-    atomic.write_text(out / "results.csv", table_csv)
+    seeds = [int(s) for s in (seeds or [train_kwargs.get("seed", 0)])]
+    train_kwargs.pop("seed", None)
+    several = len(seeds) > 1
+    cells = grid(expand_experiments(experiments), archs, seeds)
+    if shard is not None:
+        shard = parse_shard(shard if isinstance(shard, str) else "/".join(map(str, shard)))
+        todo = shard_of(cells, *shard)
+    else:
+        todo = [] if merge else cells
+    references = {d: reference_scores(d) for d in dict.fromkeys(d for d, _, _ in cells)}
+    failures, done, wall = [], [], {}
+    for dataset, arch, seed in todo:
+        run_dir = run_dir_of(out, dataset, arch, seed, several)
+        start = time.perf_counter()
+        if not (run_dir / runs.METRICS).is_file():
+            if verbose:
+                print(f"== {dataset} / {arch} / seed {seed} -> {run_dir}", flush=True)
+            try:
+                train(dataset, arch, run_dir, verbose=verbose, command=command, seed=seed, **train_kwargs)
+            except DeepMotifError as e:
+                failures.append(f"{dataset} / {arch} / seed {seed}: {e}")
+                print(f"!! {dataset} / {arch} / seed {seed} failed: {e}", flush=True)
+                continue
+            wall[run_dir] = time.perf_counter() - start
+        done.append(str(run_dir))
+        if shard is None:  # one job: keep the table current after every run
+            _write_tables(out, cells, several, archs, references, wall)
     if failures:
+        if shard is None:
+            _write_tables(out, cells, several, archs, references, wall)
         raise DeepMotifError("some runs failed:\n  " + "\n  ".join(failures))
+    if shard is not None:
+        return {"shard": shard, "runs": done, "cells": len(cells)}
+    results, md, table_csv, missing = _write_tables(out, cells, several, archs, references, wall)
+    if merge and missing:
+        shown = "\n  ".join(f"{d} / {a} / seed {s}: {run_dir_of(out, d, a, s, several)}" for d, a, s in missing[:20])
+        raise DeepMotifError(f"{len(missing)} of {len(cells)} runs are not finished (their shard jobs failed or still "
+                             f"run); the table at {out / 'results.md'} leaves them out:\n  {shown}")
     return {"results": results, "markdown": md, "csv": table_csv,
             "markdown_path": str(out / "results.md"), "csv_path": str(out / "results.csv")}

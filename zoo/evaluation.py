@@ -7,36 +7,30 @@ datasets the result also holds DeepBind's and DeepBind*'s published test auROC (
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from deepmotif.core.errors import DeepMotifError
+from deepmotif.zoo.prediction import predict
+
+MIN_SCORED = 100  # fewer test sequences than this give auROC/auPRC too noisy to compare models by
 
 
 class EmptyDatasetError(DeepMotifError):
     """A split holds no examples (or only one class, so auROC is undefined)."""
 
 
-def predict_tokens(model, tokens: np.ndarray, batch_size: int = 512) -> np.ndarray:
-    """Tokens `(n, L)` uint8 (A0 C1 G2 T3 N4) -> binding probabilities `(n,)` float32.
+class SmallSampleWarning(UserWarning):
+    """A split too small for its auROC/auPRC to mean much (fewer than `MIN_SCORED` sequences)."""
 
-    One-hot encoding happens inside the tf.data pipeline (`N` -> zero row, as `one_hot` does).
+
+def scores(y_true, y_score, bootstrap: int | None = None, seed: int = 0) -> dict:
+    """auROC and auPRC (scikit-learn) of binary labels `(n,)` against scores `(n,)`, with `n`.
+
+    With `bootstrap=N` also `auroc_ci` and `auprc_ci`: 95% percentile-bootstrap intervals over the
+    examples from `N` resamples drawn with `seed` (`deepmotif.zoo.intervals`).
     """
-    import tensorflow as tf
-
-    tokens = np.asarray(tokens)
-    if tokens.ndim != 2 or len(tokens) == 0:
-        raise EmptyDatasetError(f"expected tokens of shape (n, L) with n > 0, got {tokens.shape}")
-    ds = (
-        tf.data.Dataset.from_tensor_slices(tokens.astype(np.int32))
-        .batch(batch_size)
-        .map(lambda t: tf.one_hot(t, 4, dtype=tf.float32), num_parallel_calls=tf.data.AUTOTUNE)
-        .prefetch(tf.data.AUTOTUNE)
-    )
-    return np.asarray(model.predict(ds, verbose=0), dtype=np.float32).reshape(-1)
-
-
-def scores(y_true, y_score) -> dict:
-    """auROC and auPRC (scikit-learn) of binary labels `(n,)` against scores `(n,)`, with `n`."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
     y_true = np.asarray(y_true).astype(int).reshape(-1)
@@ -45,11 +39,24 @@ def scores(y_true, y_score) -> dict:
         raise EmptyDatasetError("no examples to evaluate")
     if len(np.unique(y_true)) < 2:
         raise EmptyDatasetError(f"all {len(y_true)} labels are {y_true[0]}: auROC needs both classes")
-    return {
+    result = {
         "auroc": float(roc_auc_score(y_true, y_score)),
         "auprc": float(average_precision_score(y_true, y_score)),
         "n": int(len(y_true)),
     }
+    if bootstrap:
+        from deepmotif.zoo.intervals import bootstrap_intervals
+
+        result.update(bootstrap_intervals(y_true, y_score, n_resamples=int(bootstrap), seed=seed))
+    return result
+
+
+def warn_if_few(n: int, what: str) -> None:
+    """Warn (`SmallSampleWarning`) when `n` sequences are too few to score meaningfully (< `MIN_SCORED`)."""
+    if n < MIN_SCORED:
+        warnings.warn(f"{what} holds only {n} sequences; auROC/auPRC on fewer than {MIN_SCORED} vary too much "
+                      "between samples to rank models (evaluate on a larger split, or add --bootstrap)",
+                      SmallSampleWarning, stacklevel=2)
 
 
 def predict_split(model, dataset: str, split: str = "test", manual_dir=None, data_dir=None, batch_size: int = 512):
@@ -60,14 +67,16 @@ def predict_split(model, dataset: str, split: str = "test", manual_dir=None, dat
     tokens = np.asarray(arrays["tokens"])
     if len(tokens) == 0:
         raise EmptyDatasetError(f"dataset {dataset!r} split {split!r} holds no examples")
-    seq_len = model.inputs[0].shape[1]
+    from deepmotif.zoo.architectures import recorded_window
+
+    seq_len = recorded_window(model)
     if seq_len is not None and tokens.shape[1] != seq_len:
         raise DeepMotifError(
             f"dataset {dataset!r} has sequences of length {tokens.shape[1]}, the model expects {seq_len}"
         )
     ids = np.asarray(arrays.get("id", np.arange(len(tokens))))
     ids = np.array([i.decode() if isinstance(i, bytes) else str(i) for i in ids])
-    return np.asarray(arrays["label"]).astype(np.int64), predict_tokens(model, tokens, batch_size), ids
+    return np.asarray(arrays["label"]).astype(np.int64), predict(model, tokens, batch_size=batch_size), ids
 
 
 def reference_scores(dataset: str) -> dict:
@@ -84,13 +93,35 @@ def reference_scores(dataset: str) -> dict:
 
 
 def evaluate(run_dir, dataset: str | None = None, split: str = "test", manual_dir=None, data_dir=None,
-             batch_size: int = 512) -> dict:
-    """Score a trained run (directory or `.keras` file) on `dataset` (default: the one it was trained on).
+             batch_size: int = 512, bootstrap: int | None = None, seed: int = 0) -> dict:
+    """Score a trained run on a dataset split: auROC and auPRC (scikit-learn).
 
-    Returns `{"auroc", "auprc", "n", "dataset", "split"}` plus DeepBind references for ENCODE.
-    `manual_dir`/`data_dir` default to the run's own.
+    Warns (`SmallSampleWarning`) when the split holds fewer than `MIN_SCORED` sequences.
+
+    Parameters
+    ----------
+    run_dir : str or pathlib.Path
+        A run directory (`deepmotif train --out RUN_DIR`) or a `.keras` file.
+    dataset : str, optional
+        Default: the dataset the run was trained on.
+    split : str, default "test"
+    manual_dir, data_dir : str or pathlib.Path, optional
+        Default to the run's own (recorded as absolute paths) when scoring its own dataset.
+    batch_size : int, default 512
+        Sequences per call of the model (`deepmotif.zoo.prediction.predict`).
+    bootstrap : int, optional
+        Resamples for 95% percentile-bootstrap intervals (`deepmotif.zoo.intervals`).
+    seed : int, default 0
+        Seed of the bootstrap resamples.
+
+    Returns
+    -------
+    dict
+        `{"auroc", "auprc", "n", "dataset", "split"}`; for `encode_tfbs`, DeepBind's and DeepBind*'s
+        published test auROC (`deepbind_auroc`, `deepbind_star_auroc`); with `bootstrap`, `auroc_ci` and
+        `auprc_ci` as `[low, high]`.
     """
-    from deepmotif.zoo.runs import load_run
+    from deepmotif.zoo.model_loading import load_run
 
     model, config = load_run(run_dir)
     dataset = dataset or config.get("dataset")
@@ -100,4 +131,6 @@ def evaluate(run_dir, dataset: str | None = None, split: str = "test", manual_di
     manual_dir = manual_dir or (config.get("manual_dir") if same else None)
     data_dir = data_dir or (config.get("data_dir") if same else None)
     y_true, y_score, _ = predict_split(model, dataset, split, manual_dir, data_dir, batch_size)
-    return {**scores(y_true, y_score), "dataset": dataset, "split": split, **reference_scores(dataset)}
+    warn_if_few(len(y_true), f"{dataset} [{split}]")
+    return {**scores(y_true, y_score, bootstrap, seed), "dataset": dataset, "split": split,
+            **reference_scores(dataset)}

@@ -6,42 +6,10 @@ as any training run (`config.json` records `initial_weights_from` and `freeze`).
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-from deepmotif.core.errors import DeepMotifError, MissingFilesError
+from deepmotif.core.errors import DeepMotifError
+from deepmotif.zoo import model_loading
 
 DEFAULT_EPOCHS = 10
-
-
-def resolve_source(from_, offline: bool = False) -> Path:
-    """A registry name, run directory, exported version directory or `.keras` file -> the `.keras` path."""
-    from deepmotif.zoo import registry
-
-    path = Path(str(from_))
-    if path.exists():
-        if path.is_dir() and (path / "saved_model.pb").is_file():
-            return path / "assets.extra" / "model.keras"
-        return path / "model.keras" if path.is_dir() else path
-    try:
-        registry.check_name(str(from_))
-    except registry.ModelNameError as e:
-        raise registry.ModelNameError(f"--from {from_}: no such file or directory, and {e}") from None
-    return Path(registry.pull(str(from_), offline=offline, saved_model=False)["keras"])
-
-
-def source_hyperparameters(keras_path) -> dict:
-    """The architecture config the source was built with: from the run's `config.json` beside
-    the `.keras` file, or from the model card beside it in an exported `assets.extra/`."""
-    folder = Path(keras_path).parent
-    config, card = folder / "config.json", folder / "model_card.json"
-    if config.is_file() and isinstance(json.loads(config.read_text()).get("model"), dict):
-        return json.loads(config.read_text())["model"]
-    if card.is_file():
-        hp = json.loads(card.read_text()).get("hyperparameters") or {}
-        if hp.get("arch"):
-            return hp
-    raise MissingFilesError(f"cannot tell how {keras_path} was built (architecture hyperparameters)", [config, card])
 
 
 def finetune(from_, dataset: str, out, freeze: str = "conv", epochs: int = DEFAULT_EPOCHS, *,
@@ -49,12 +17,41 @@ def finetune(from_, dataset: str, out, freeze: str = "conv", epochs: int = DEFAU
              batch_size: int | None = None, recipe: str = "default", seed: int = 0, manual_dir=None,
              data_dir=None, overwrite: bool = False, offline: bool = False, verbose: int = 1,
              command: str | None = None) -> dict:
-    """Fine-tune `from_` on `dataset` into run directory `out`; returns the run summary.
+    """Fine-tune a pretrained model on a new dataset; the run directory gets the layout of `train`.
 
-    `from_`: registry name (e.g. `GATA1_K562_GATA-1_USC.cnn`), run directory, exported version
-    directory or `.keras` file. `freeze="conv"` keeps the convolution filters fixed (the learned
-    motif detectors) and trains the rest; `"none"` trains everything.
-    `max_train_examples` caps the training set (the low-data regime fine-tuning is for).
+    Parameters
+    ----------
+    from_ : str or pathlib.Path
+        Registry name (e.g. `GATA1_K562_GATA-1_USC.cnn`), run directory, exported version directory
+        (or folder of versions) or `.keras` file, resolved by `deepmotif.zoo.model_loading`.
+    dataset : str
+        The dataset to fine-tune on, e.g. `user_tfbs/<name>`.
+    out : str or pathlib.Path
+        Run directory to write.
+    freeze : {"conv", "none"}, default "conv"
+        "conv" keeps the convolution filters (the learned motif detectors) fixed; "none" trains everything.
+    epochs : int, default 10
+    max_train_examples : int, optional
+        Caps the training set (the low-data regime fine-tuning is for).
+    learning_rate, batch_size : optional
+        Default: the recipe's.
+    recipe : str, default "default"
+    seed : int, default 0
+    manual_dir, data_dir : str or pathlib.Path, optional
+        As in `train`.
+    overwrite : bool, default False
+        Replace a different run in `out`.
+    offline : bool, default False
+        Resolve `from_` without downloading.
+    verbose : int, default 1
+        Keras verbosity.
+    command : str, optional
+        The command line recorded in the run's config.
+
+    Returns
+    -------
+    dict
+        The run summary, as `train` returns it.
     """
     from deepmotif.zoo.training import FREEZE, train
 
@@ -62,10 +59,8 @@ def finetune(from_, dataset: str, out, freeze: str = "conv", epochs: int = DEFAU
         from deepmotif.core.errors import UnknownNameError
 
         raise UnknownNameError("freeze option", freeze, FREEZE)
-    keras_path = resolve_source(from_, offline=offline)
-    if not keras_path.is_file():
-        raise MissingFilesError(f"no model to fine-tune from at {from_}", [keras_path])
-    hp = dict(source_hyperparameters(keras_path))
+    source = model_loading.locate(from_, offline=offline)
+    hp = model_loading.architecture_hyperparameters(source)
     arch = hp.pop("arch")
     hp.pop("seq_len", None)  # the new dataset decides the length; conv and LSTM weights do not depend on it
     if not epochs or int(epochs) < 1:
@@ -73,4 +68,4 @@ def finetune(from_, dataset: str, out, freeze: str = "conv", epochs: int = DEFAU
     return train(dataset, arch, out, epochs=int(epochs), batch_size=batch_size, recipe=recipe, seed=seed,
                  manual_dir=manual_dir, data_dir=data_dir, overwrite=overwrite,
                  max_train_examples=max_train_examples, learning_rate=learning_rate, verbose=verbose,
-                 initial_weights_from=str(keras_path), freeze=freeze, command=command, **hp)
+                 initial_weights_from=str(source.path), freeze=freeze, command=command, **hp)

@@ -6,7 +6,10 @@ from __future__ import annotations
 from deepmotif.core.errors import UnknownNameError
 from deepmotif.core.sequences import DEFAULT_SEQ_LEN
 
-# The paper's hyperparameters (DeMo code); every one can be overridden by name.
+# The paper's hyperparameters (DeMo code); every one can be overridden by name. `reverse_complement`
+# (the model averages a sequence's and its reverse complement's logits) is what training's option
+# `reverse_complement="average"` (`deepmotif train --reverse-complement average`) sets; that option
+# is the one to use, and it is recorded in the run config and model card.
 DEFAULTS = {
     "cnn": {
         "filters": [128, 128, 128],

@@ -1,6 +1,7 @@
-"""Publish finished training runs: export each to `exported_models/`, pack its release assets
-(`<name>-<version>.keras`, `<name>-<version>.saved_model.tar.gz`, byte-reproducible), and write
-its manifest entry (size, sha256) into `zoo/published_models.json`.
+"""Publish finished training runs: export each to `exported_models/`, pack its release asset
+(`<name>-<version>.saved_model.tar.gz`, byte-reproducible; versions exported before weights were
+stored once also have `<name>-<version>.keras`), and write its manifest entry (size, sha256) into
+`zoo/published_models.json`.
 
     deepmotif models publish runs/compare --dist dist/models
 """
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from deepmotif.core.errors import DeepMotifError
 from deepmotif.core import atomic
-from deepmotif.zoo.registry import MANIFEST_FILE, REPO_ROOT, sha256_file
+from deepmotif.zoo.registry import MANIFEST_FILE, PUBLISHED_MODELS_DIR, sha256_file
 
 DEFAULT_MANIFEST = Path(__file__).resolve().parent / MANIFEST_FILE
 DEFAULT_RELEASE_URL = "https://github.com/deepmotif-zoo/deepmotif-zoo/releases/download/models-v1"
@@ -58,24 +59,31 @@ def pack_saved_model(version_dir, archive) -> Path:
 
 
 def _relative(path: Path) -> str:
+    """`exported_models/...` for the published models (the same in a checkout and a wheel), else the path."""
     try:
-        return path.resolve().relative_to(REPO_ROOT).as_posix()
+        return path.resolve().relative_to(PUBLISHED_MODELS_DIR.parent).as_posix()
     except ValueError:
         return str(path)
 
 
 def manifest_entry(version_dir, dist_dir) -> dict:
-    """The manifest entry of one exported version; writes its two release assets into `dist_dir`."""
-    from deepmotif.zoo.model_card import read_card
+    """The manifest entry of one exported version; writes its release assets into `dist_dir`."""
+    from deepmotif.zoo.model_card import portable_command, read_card
 
     version_dir, dist_dir = Path(version_dir), Path(dist_dir)
     card = read_card(version_dir)
     name, version = card["name"], int(card["version"])
-    keras_file = version_dir / "assets.extra" / "model.keras"
     dist_dir.mkdir(parents=True, exist_ok=True)
-    keras_asset = dist_dir / f"{name}-{version}.keras"
-    shutil.copyfile(keras_file, keras_asset)
     tarball = pack_saved_model(version_dir, dist_dir / f"{name}-{version}.saved_model.tar.gz")
+    artifacts = {"saved_model": {"file": tarball.name, "path": _relative(version_dir), "size": tarball.stat().st_size,
+                                 "sha256": sha256_file(tarball)}}
+    keras_file = version_dir / "assets.extra" / "model.keras"  # only in versions exported before keras_model.json
+    if keras_file.is_file():
+        keras_asset = dist_dir / f"{name}-{version}.keras"
+        shutil.copyfile(keras_file, keras_asset)
+        artifacts["keras"] = {"file": keras_asset.name, "path": _relative(keras_file),
+                              "size": keras_file.stat().st_size, "sha256": sha256_file(keras_file)}
+    command = card.get("training", {}).get("command")
     metrics = card.get("metrics") or {}
     test = metrics.get("test", {})
     return {
@@ -92,18 +100,13 @@ def manifest_entry(version_dir, dist_dir) -> dict:
             "deepbind_star_auroc": metrics.get("deepbind_star_auroc", test.get("deepbind_star_auroc")),
             "deepbind_auroc": metrics.get("deepbind_auroc", test.get("deepbind_auroc")),
         },
-        "command": card.get("training", {}).get("command"),
+        "command": portable_command(command) if command else None,
         "path": _relative(version_dir),
-        "artifacts": {
-            "keras": {"file": keras_asset.name, "path": _relative(keras_file), "size": keras_file.stat().st_size,
-                      "sha256": sha256_file(keras_file)},
-            "saved_model": {"file": tarball.name, "path": _relative(version_dir), "size": tarball.stat().st_size,
-                            "sha256": sha256_file(tarball)},
-        },
+        "artifacts": artifacts,
     }
 
 
-def publish(run_paths, base_dir=REPO_ROOT / "exported_models", manifest_path=DEFAULT_MANIFEST,
+def publish(run_paths, base_dir=PUBLISHED_MODELS_DIR, manifest_path=DEFAULT_MANIFEST,
             dist_dir="dist/models", release_url: str | None = None, verbose: bool = True) -> list[dict]:
     """Export every finished run under `run_paths` (skipping runs already exported from the same
     `model.keras`), pack release assets into `dist_dir`, and rewrite the manifest. Returns its entries."""
@@ -127,7 +130,8 @@ def publish(run_paths, base_dir=REPO_ROOT / "exported_models", manifest_path=DEF
             e = entries[name]
             auroc = e["metrics"]["test_auroc"]
             print(f"{name} v{e['version']}: test auROC {auroc if auroc is None else round(auroc, 4)}, "
-                  f"{e['artifacts']['keras']['size'] / 1e6:.2f} MB .keras ({'kept' if same else 'exported'})", flush=True)
+                  f"{e['artifacts']['saved_model']['size'] / 1e6:.2f} MB SavedModel archive "
+                  f"({'kept' if same else 'exported'})", flush=True)
     manifest = {
         "format": 1,
         "release_url": release_url or manifest.get("release_url") or DEFAULT_RELEASE_URL,

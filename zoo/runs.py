@@ -1,4 +1,5 @@
-"""Run directories: the files a training run leaves, config compatibility, and loading a run.
+"""Run directories: the files a training run leaves and config compatibility
+(`deepmotif.zoo.model_loading.load_run` loads one).
 
 Layout of `RUN_DIR` (DEVELOPERS.md): `config.json`, `model.keras`, `history.csv`, `metrics.json`,
 `predictions_test.npz`, `tensorboard/`, `backup/` (BackupAndRestore; removed when a run finishes),
@@ -93,6 +94,27 @@ def foreign_entries(run_dir) -> list[str]:
     return sorted(p.name for p in Path(run_dir).iterdir() if p.name not in RUN_ENTRIES and not p.name.endswith(".tmp"))
 
 
+def is_finished(run_dir, expected: dict | None = None) -> bool:
+    """Whether `run_dir` holds a finished training run (config, model and metrics all written).
+
+    Parameters
+    ----------
+    run_dir : str or pathlib.Path
+        A run directory (`deepmotif train --out RUN_DIR`); need not exist.
+    expected : dict, optional
+        Config entries the run must have been made with, e.g. `{"dataset": ..., "arch": ..., "epochs": 12}`.
+
+    Returns
+    -------
+    bool
+    """
+    run_dir = Path(run_dir)
+    if not all((run_dir / name).is_file() for name in (CONFIG, MODEL, METRICS)):
+        return False
+    config = read_config(run_dir)
+    return all(config.get(key) == value for key, value in (expected or {}).items())
+
+
 def prepare_run_dir(run_dir, config: dict, overwrite: bool = False) -> str:
     """Make `run_dir` ready for `config`; returns `"new"`, `"resume"` or `"finished"`.
 
@@ -121,7 +143,7 @@ def prepare_run_dir(run_dir, config: dict, overwrite: bool = False) -> str:
                 "Pass --overwrite to replace that run, or choose another --out."
             )
         if not overwrite:
-            return "finished" if (run_dir / METRICS).is_file() and (run_dir / MODEL).is_file() else "resume"
+            return "finished" if is_finished(run_dir) else "resume"
         foreign = foreign_entries(run_dir)
         if foreign:
             raise IncompatibleRunError(
@@ -176,23 +198,3 @@ def backup_epoch(run_dir) -> int:
     except (FileNotFoundError, KeyError, ValueError):
         return 0
 
-
-def load_run(path, compile: bool = False):
-    """A run directory or a `.keras` file -> `(model, config)`; config is `{}` without a config.json."""
-    import keras
-
-    import deepmotif.zoo.architectures  # noqa: F401  registers ReverseComplement for deserialization
-
-    path = Path(path)
-    if path.is_dir() or path.suffix != ".keras":
-        model_path, config_path = path / MODEL, path / CONFIG
-    else:
-        model_path, config_path = path, path.parent / CONFIG
-    if not model_path.is_file():
-        raise MissingFilesError(f"no trained model at {path}", [model_path])
-    try:
-        model = keras.saving.load_model(model_path, compile=compile)
-    except Exception as e:  # zip/h5/json errors all mean "not a Keras model file"
-        raise IncompatibleRunError(f"{model_path}: not a loadable Keras model ({type(e).__name__}: {e})") from e
-    config = json.loads(config_path.read_text()) if config_path.is_file() else {}
-    return model, config

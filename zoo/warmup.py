@@ -1,7 +1,9 @@
 """TF Serving warmup requests (`assets.extra/tf_serving_warmup_requests`).
 
 TF Serving replays these `PredictionLog` records when it loads a version, so the first
-real request does not pay for graph tracing. One request per signature.
+real request does not pay for graph tracing. One request per signature: `serving_default` and
+`predict_logits` get windows of the model's length, `predict_sequences` and `scan_sequences` the
+same strings with the last one longer than the window (so the multi-window path is warmed up too).
 """
 
 from __future__ import annotations
@@ -23,15 +25,28 @@ def warmup_sequences(seq_len: int, n: int = 4, seed: int = 0) -> list[str]:
     return seqs
 
 
+LONGER_BY = 7  # extra bases of the last warmup string of the string signatures
+
+
+def warmup_strings(seq_len: int, n: int = 4, seed: int = 0) -> list[str]:
+    """`warmup_sequences`, the last one `LONGER_BY` bases longer (for the string signatures)."""
+    seqs = warmup_sequences(seq_len, n, seed)
+    seqs[-1] += warmup_sequences(LONGER_BY, 1, seed + 1)[0]
+    return seqs
+
+
 def warmup_logs(model_name: str, seq_len: int, n: int = 4) -> list:
-    """`PredictionLog` protos: one for `serving_default`, one for `predict_sequences`."""
+    """`PredictionLog` protos: one each for `serving_default`, `predict_sequences`, `scan_sequences` and
+    `predict_logits`."""
     import tensorflow as tf
     from tensorflow_serving.apis import model_pb2, predict_pb2, prediction_log_pb2
 
-    seqs = warmup_sequences(seq_len, n)
+    seqs, strings = warmup_sequences(seq_len, n), warmup_strings(seq_len, n)
     inputs = {
         "serving_default": {"one_hot": tf.make_tensor_proto(one_hot_strings(seqs), dtype=tf.float32)},
-        "predict_sequences": {"sequences": tf.make_tensor_proto(seqs, dtype=tf.string, shape=[len(seqs)])},
+        "predict_sequences": {"sequences": tf.make_tensor_proto(strings, dtype=tf.string, shape=[len(strings)])},
+        "scan_sequences": {"sequences": tf.make_tensor_proto(strings, dtype=tf.string, shape=[len(strings)])},
+        "predict_logits": {"one_hot": tf.make_tensor_proto(one_hot_strings(seqs), dtype=tf.float32)},
     }
     logs = []
     for signature, tensors in inputs.items():

@@ -16,7 +16,7 @@ from pathlib import Path
 import tensorflow_datasets as tfds
 
 from deepmotif.datasets.builder_folder import InOwnFolder
-from deepmotif.datasets.encode_tfbs.files import ExperimentFiles, has_any_file, locate
+from deepmotif.datasets.encode_tfbs.files import ExperimentFiles, describe_test_file, has_any_file, locate
 from deepmotif.core.errors import DeepMotifError, MissingFilesError
 from deepmotif.datasets.features import example_from_record, tfbs_features
 from deepmotif.datasets.readers import Record, read_records
@@ -126,8 +126,14 @@ class Builder(InOwnFolder, tfds.core.GeneratorBasedBuilder):
         )
 
     def _split_generators(self, dl_manager: tfds.download.DownloadManager):
-        records = experiment_records(self._locate(dl_manager))
+        files = self._locate(dl_manager)
+        records = experiment_records(files)
         self.info.metadata["seq_len"] = len(records["test"][0].sequence)
+        # Which files the splits came from: model cards name the test set from this (DeepBind `_B` or DeMo `test.fa`).
+        self.info.metadata["test_file"] = files.test.name
+        self.info.metadata["test_set"] = describe_test_file(files.test)
+        if files.train is not None:
+            self.info.metadata["train_file"] = files.train.name
         return {split: self._generate_examples(rs) for split, rs in records.items()}
 
     def _generate_examples(self, records: list[Record]):

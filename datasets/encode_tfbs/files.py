@@ -21,12 +21,32 @@ class ExperimentFiles(NamedTuple):
     searched: list[str]
 
 
+def walk(root):
+    """`os.walk(root, followlinks=True)` (sorted) that enters each real directory once.
+
+    Manual dirs are often assembled from symlinks; a link back to a parent (or two links to one
+    folder) would otherwise be walked forever, or 2**40 times until the kernel's ELOOP.
+    """
+    seen: set[tuple[int, int]] = set()
+    for here, subdirs, names in os.walk(root, followlinks=True):
+        try:
+            st = os.stat(here)
+        except OSError:
+            subdirs[:] = []
+            continue
+        if (st.st_dev, st.st_ino) in seen:
+            subdirs[:] = []
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        subdirs.sort()
+        yield here, subdirs, sorted(names)
+
+
 def _index(root: Path) -> tuple[dict[str, list[Path]], dict[str, list[Path]]]:
     """One walk: file name -> paths, directory name -> paths (sorted, so the choice is stable)."""
     files: dict[str, list[Path]] = {}
     dirs: dict[str, list[Path]] = {}
-    for here, subdirs, names in os.walk(root, followlinks=True):
-        subdirs.sort()
+    for here, subdirs, names in walk(root):
         for d in subdirs:
             dirs.setdefault(d, []).append(Path(here) / d)
         for n in sorted(names):
@@ -50,6 +70,22 @@ def locate(roots, experiment: str, config: str) -> ExperimentFiles:
             train = train or next(iter(files.get(f"{name}_AC.seq.gz", [])), None)
             test = test or next(iter(files.get(f"{name}_B.seq.gz", [])), None)
     return ExperimentFiles(train, test, searched)
+
+
+TEST_SETS = {
+    "_B.seq.gz": "DeepBind's held-out `_B` set (top-500 even-ranked peaks + 500 dinucleotide shuffles)",
+    "test.fa": "DeMo's `test.fa` (the DeMo authors' copy of the held-out set; negatives are dinucleotide shuffles)",
+    "test.data": "Zeng et al. 2016's `test.data` (held-out set; negatives are dinucleotide shuffles)",
+}
+
+
+def describe_test_file(path) -> str:
+    """Which published test set a file is, from its name (DeepBind `_B`, DeMo `test.fa`, Zeng `test.data`)."""
+    name = Path(path).name
+    for suffix, text in TEST_SETS.items():
+        if name.endswith(suffix) or name.endswith(suffix + ".gz"):
+            return text
+    return f"the held-out file {name}"
 
 
 def has_any_file(root) -> bool:

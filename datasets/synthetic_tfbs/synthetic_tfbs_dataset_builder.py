@@ -9,6 +9,7 @@ import tensorflow_datasets as tfds
 
 from deepmotif.datasets import jaspar
 from deepmotif.datasets.builder_folder import InOwnFolder
+from deepmotif.datasets.local_builds import BuiltLocally
 from deepmotif.datasets.features import example_from_record, tfbs_features
 from deepmotif.datasets.readers import Record
 from deepmotif.core.sequences import DEFAULT_SEQ_LEN, detokenize
@@ -120,7 +121,7 @@ def generate(config: SyntheticConfig, split: str) -> list[dict]:
     return examples
 
 
-class Builder(InOwnFolder, tfds.core.GeneratorBasedBuilder):
+class Builder(InOwnFolder, BuiltLocally, tfds.core.GeneratorBasedBuilder):
     """Synthetic TFBS tasks with planted JASPAR motifs and their positions as ground truth."""
 
     VERSION = tfds.core.Version("1.0.0")

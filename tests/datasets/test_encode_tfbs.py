@@ -157,7 +157,7 @@ def test_bad_file_fails_the_build_and_leaves_nothing(build_encode, encode_dummy_
     (manual / "train.fa").write_text("\n".join(lines) + "\n")
     with pytest.raises(SequenceFormatError) as info:
         build_encode(GATA1, tmp_path / "manual", tmp_path / "data")
-    assert info.value.line == 8 and "'X' at position 51" in info.value.problem
+    assert info.value.line == 8 and "'X' at column 51" in info.value.problem
     assert _no_dataset_left(tmp_path / "data", GATA1)
 
 

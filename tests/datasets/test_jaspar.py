@@ -1,4 +1,4 @@
-"""JASPAR motifs read straight from pyjaspar's bundled SQLite agree with pyjaspar's own API."""
+"""JASPAR motifs read through pyjaspar's public API (cached on disk) agree with pyjaspar."""
 
 from __future__ import annotations
 
@@ -36,6 +36,32 @@ def test_matrices_match_pyjaspar(jdb, name):
     assert motif.probabilities.dtype == np.float32 and motif.probabilities.shape == (reference.length, 4)
     np.testing.assert_allclose(motif.probabilities, _pyjaspar_probabilities(reference), atol=1e-6)
     np.testing.assert_allclose(motif.probabilities.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_profiles_are_cached_on_disk_and_a_damaged_cache_is_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv("DEEPMOTIF_CACHE", str(tmp_path))
+    path = jaspar._cache_file()
+    assert path.parent.parent == tmp_path
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"PK\x03\x04 truncated")  # what a killed writer could have left without atomic writes
+    jaspar.all_vertebrate_core.cache_clear()
+    try:
+        rebuilt = jaspar.all_vertebrate_core()
+        assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left
+        jaspar.all_vertebrate_core.cache_clear()
+
+        def no_database():
+            raise AssertionError("pyjaspar queried although the cache is valid")
+
+        monkeypatch.setattr(jaspar, "_from_pyjaspar", no_database)
+        cached = jaspar.all_vertebrate_core()
+        assert len(cached) == len(rebuilt) > 800
+        for a, b in zip(cached, rebuilt, strict=True):
+            assert (a.matrix_id, a.name) == (b.matrix_id, b.name)
+            np.testing.assert_array_equal(a.probabilities, b.probabilities)
+            assert a.probabilities.dtype == np.float32
+    finally:
+        jaspar.all_vertebrate_core.cache_clear()
 
 
 def test_names_and_ids_resolve():

@@ -139,3 +139,23 @@ def test_user_dataset_names_with_newlines_or_separators_are_refused(config):
 
     with pytest.raises(DatasetError):
         parse_name(f"user_tfbs/{config}")
+
+
+def test_batches_stream_from_a_memory_mapped_split(tmp_path):
+    """Tokens on disk (np.load mmap_mode="r") stream batch by batch, equal to the same tokens in
+    memory; every shuffled epoch is a permutation of all rows, a new one each epoch, seeded."""
+    tokens = np.random.default_rng(0).integers(0, 5, (1000, 31)).astype(np.uint8)
+    labels = np.arange(1000) % 2
+    np.save(tmp_path / "tokens.npy", tokens)
+    mapped = np.load(tmp_path / "tokens.npy", mmap_mode="r")
+    x, y = _collect(pipeline.batches(mapped, labels, batch_size=96))
+    np.testing.assert_array_equal(x, one_hot(tokens))
+    np.testing.assert_array_equal(y, labels.astype(np.float32))
+
+    ds = pipeline.batches(mapped, np.arange(1000), batch_size=96, shuffle=True, seed=5)
+    first, second = (_collect(ds)[1].astype(int) for _ in range(2))
+    assert sorted(first) == sorted(second) == list(range(1000)) and (first != second).any()
+    again = _collect(pipeline.batches(mapped, np.arange(1000), batch_size=96, shuffle=True, seed=5))[1]
+    np.testing.assert_array_equal(again.astype(int), first)
+    x, y = _collect(pipeline.batches(mapped, np.arange(1000), batch_size=96, shuffle=True, seed=5))
+    np.testing.assert_array_equal(x, one_hot(tokens[y.astype(int)]))  # each row stays with its label

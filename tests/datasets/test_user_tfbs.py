@@ -7,6 +7,7 @@ import collections
 import numpy as np
 import pytest
 
+from deepmotif.cli.main import main
 from deepmotif.datasets import build_dataset, dataset_metadata, load_arrays, pipeline
 from deepmotif.core.errors import DatasetError, MissingFilesError, SequenceFormatError
 from deepmotif.datasets.readers import read_demo_fasta
@@ -100,11 +101,41 @@ def test_bad_character_names_file_and_line_and_leaves_nothing(tmp_path):
         load_arrays("user_tfbs/bad", "train", data_dir=tmp_path / "tfds")
 
 
-def test_negatives_of_another_length(tmp_path):
+def test_negatives_of_another_length_are_padded_and_counted(tmp_path):
     pos = _write_fasta(tmp_path / "p.fa", _random_records(30, length=50))
     neg = _write_fasta(tmp_path / "n.fa", _random_records(30, length=40))
-    with pytest.raises(SequenceFormatError, match=r"n\.fa:2: sequence length 40 differs from 50"):
-        build_dataset("user_tfbs/lengths", data_dir=tmp_path, positives=str(pos), negatives=str(neg))
+    build_dataset("user_tfbs/lengths", data_dir=tmp_path, positives=str(pos), negatives=str(neg), assembly="hg38")
+    meta = dataset_metadata("user_tfbs/lengths", data_dir=tmp_path)
+    assert meta["seq_len"] == 50 and meta["assembly"] == "hg38"
+    assert meta["build_report"]["resized"] == {str(neg): {"cropped": 0, "padded": 30}}
+    arrays = [load_arrays("user_tfbs/lengths", s, data_dir=tmp_path) for s in ("train", "validation", "test")]
+    by_id = dict(_random_records(30, length=40))  # as written to n.fa
+    for a in arrays:
+        for tokens, name, label in zip(a["tokens"], a["id"], a["label"]):
+            if label == 0:  # 5 N, the 40 bases, 5 N: centred as genome windows are
+                assert detokenize(tokens) == "N" * 5 + by_id[name].upper() + "N" * 5
+
+
+def test_mixed_lengths_centre_cropped_or_padded_to_seq_len(tmp_path, capsys):
+    rng = np.random.default_rng(4)
+    lengths = [101] * 40 + [150] * 25 + [90] * 15  # 25 longer, 15 shorter than 101
+    records = [(f"m{i}", "".join(rng.choice(list("ACGT"), n))) for i, n in enumerate(lengths)]
+    fasta = _write_fasta(tmp_path / "mixed.fa", records)
+    assert main(["data", "build", "user_tfbs/mixed", "--positives", str(fasta), "--data-dir", str(tmp_path)]) == 0
+    assert f"{fasta}: 25 centre-cropped, 15 N-padded to 101 bp" in capsys.readouterr().out
+    by_id = dict(records)
+    for split in ("train", "validation", "test"):
+        a = load_arrays("user_tfbs/mixed", split, data_dir=tmp_path)
+        assert a["tokens"].shape[1] == 101
+        for tokens, name, label in zip(a["tokens"], a["id"], a["label"]):
+            original = by_id[name.removesuffix("_shuf")]
+            if label == 1 and len(original) == 150:
+                assert detokenize(tokens) == original[75 - 50 : 75 + 51]  # centre 75 at index 50
+            if label == 1 and len(original) == 90:
+                assert detokenize(tokens) == "N" * 5 + original + "N" * 6
+    build_dataset("user_tfbs/mixed61", data_dir=tmp_path, positives=str(fasta), seq_len=61)
+    assert dataset_metadata("user_tfbs/mixed61", data_dir=tmp_path)["build_report"]["resized"] == {
+        str(fasta): {"cropped": 80, "padded": 0}}
 
 
 def test_too_few_sequences_and_unbuilt_and_rebuilt(tmp_path):
@@ -113,7 +144,7 @@ def test_too_few_sequences_and_unbuilt_and_rebuilt(tmp_path):
         build_dataset("user_tfbs/few", data_dir=tmp_path, positives=str(few))
     with pytest.raises(MissingFilesError, match="deepmotif data build user_tfbs/never"):
         load_arrays("user_tfbs/never", "train", data_dir=tmp_path)
-    with pytest.raises(DatasetError, match="without positives"):
+    with pytest.raises(DatasetError, match="without peaks or positives"):
         build_dataset("user_tfbs/never", data_dir=tmp_path, negatives=str(few))
 
     first = _write_fasta(tmp_path / "a.fa", _random_records(100, seed=5))

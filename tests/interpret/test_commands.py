@@ -60,4 +60,4 @@ def test_errors_exit_2_with_a_message(cnn_file, fasta, tmp_path, capsys):
     notmodel = tmp_path / "m.keras"
     notmodel.write_text("x")
     assert _cli(["interpret", "ism", "--model", str(notmodel), "--fasta", str(fasta), "--out", str(tmp_path)]) == 2
-    assert "not a Keras model file" in capsys.readouterr().err
+    assert "not a loadable Keras model file" in capsys.readouterr().err

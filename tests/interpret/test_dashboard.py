@@ -192,7 +192,7 @@ def test_metrics_come_from_the_runs(site, runs):
 def test_default_sequences_are_the_best_scored_positives_with_ground_truth(site, runs, tfds_data_dir):
     from deepmotif.datasets import load_arrays
     from deepmotif.core.sequences import one_hot
-    from deepmotif.zoo.runs import load_run
+    from deepmotif.zoo.model_loading import load_run
 
     _, _, summary = site
     arrays = load_arrays(DATASET, "test", data_dir=tfds_data_dir)
@@ -219,8 +219,47 @@ def test_class_optimization_and_filters_carry_jaspar_matches(site):
     assert [f["label"] for f in summary["filters"]] == ["cnn", "cnn_rnn"]  # the rnn has no convolution
     for f in summary["filters"]:
         assert 0 < len(f["filters"]) <= 4
-        best = [item["matches"][0]["q_value"] for item in f["filters"]]
-        assert best == sorted(best)  # the most significant matches first
+        bits = [item["bits"] for item in f["filters"]]
+        assert bits == sorted(bits, reverse=True)  # the most informative filters first
+        assert all(isinstance(item["influence"], float) and item["n_sites"] >= 10 for item in f["filters"])
+        tally = f["planted_tally"]  # ground truth known: how many filters' best match is GATA1
+        assert tally["shown"] == len(f["filters"]) and 0 <= tally["shown_planted_best"] <= tally["shown"]
+        assert tally["shown"] <= tally["filters"] and tally["shown_planted_best"] <= tally["planted_best"]
+    for o in summary["optimization"]:
+        check = o["composition"]
+        assert set(check["homopolymer_logits"]) == set("ACGT") and 0.0 <= check["positives_below_it"] <= 1.0
+
+
+def test_intervals_and_how_models_were_selected_are_on_the_page(site):
+    _, page, summary = site
+    html = (page / "index.html").read_text()
+    assert "models selected on validation auROC" in summary["metrics_note"]  # the `default` recipe
+    for model in summary["models"]:
+        low, high = model["test"]["auroc_ci"]
+        assert low <= model["test"]["auroc"] <= high
+        assert f"{model['test']['auroc']:.3f} [{low:.3f}, {high:.3f}]" in html
+
+
+def test_selection_sentence_follows_each_runs_recipe():
+    from deepmotif.interpret.dashboard import selection_sentence
+
+    demo = {"label": "cnn", "config": {"recipe": {"name": "demo", "monitor": "auroc"}}}
+    default = {"label": "rnn", "config": {"recipe": {"name": "default", "monitor": "val_auroc"}}}
+    assert selection_sentence([demo]) == "models selected on training auROC"
+    assert selection_sentence([default, {**default, "label": "cnn_rnn"}]) == "models selected on validation auROC"
+    assert selection_sentence([demo, default]) == "models selected on training auROC (cnn); validation auROC (rnn)"
+
+
+def test_page_says_when_a_model_rewards_composition(site):
+    from deepmotif.interpret.dashboard_page import render_page
+
+    _, _, summary = site
+    summary = json.loads(json.dumps(summary))
+    summary["optimization"][1]["composition"] = {"homopolymer_logits": {"A": 0.1, "C": -1.6, "G": 3.0, "T": -1.5},
+                                                 "best_homopolymer": "G", "positives_below_it": 1.0,
+                                                 "rewards_composition": True}
+    html = render_page(summary)
+    assert "poly-G (logit 3.00) scores above 100% of the bound test sequences" in html
 
 
 def test_page_marks_planted_motifs_and_escapes_text(site):
@@ -276,19 +315,6 @@ def test_chosen_sequences_and_bad_input(runs, tmp_path, tfds_data_dir):
     (other / "config.json").write_text(json.dumps(config))
     with pytest.raises(DashboardError, match="trained on 'synthetic_tfbs/ctcf'"):
         build_dashboard(DATASET, [other], tmp_path / "page", data_dir=tfds_data_dir)
-
-
-def test_information_windows_find_the_informative_columns():
-    from deepmotif.interpret.dashboard import information_windows
-
-    pwm = np.full((60, 4), 0.25)
-    pwm[10:18] = np.eye(4)[[0, 1, 2, 3, 0, 1, 2, 3]]
-    pwm[40:46] = np.eye(4)[[3, 3, 3, 0, 0, 0]]
-    assert information_windows(pwm, width=8) == [(10, 18), (38, 46)]
-    assert information_windows(pwm, width=8, count=1) == [(10, 18)]
-    pwm[40:46] = 0.25  # a second window with under half the first's information is not reported
-    pwm[40:42] = np.eye(4)[[0, 1]]
-    assert information_windows(pwm, width=8) == [(10, 18)]
 
 
 # ---------------------------------------------------------------- looked at in a real browser

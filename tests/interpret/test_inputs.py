@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from deepmotif.core.errors import SequenceFormatError
-from deepmotif.interpret.errors import ModelFileError
+from deepmotif.zoo.model_loading import ModelFileError, ModelNotFoundError
 from deepmotif.interpret.inputs import check_input, load_model, read_fasta
 
 
@@ -17,7 +17,7 @@ def test_read_fasta_joins_lines_and_keeps_ids(tmp_path):
 
 
 @pytest.mark.parametrize("text,line,problem", [
-    (">a\nACGT\n>b\nACXT\n", 4, "character 'X' at column 3 is not one of ACGTN"),
+    (">a\nACGT\n>b\nACXT\n", 4, "character 'X' at column 3 is not A, C, G, T or N"),
     (">a\nACGT\n>b\nACGTA\n", 3, "record 'b' is 5 bases long; the model takes 4"),
     ("ACGT\n>a\nACGT\n", 1, "sequence before the first '>' header"),
 ])
@@ -35,17 +35,19 @@ def test_load_model_from_file_and_run_dir(cnn_file, tmp_path):
     run = tmp_path / "run"
     run.mkdir()
     (run / "model.keras").write_bytes(cnn_file.read_bytes())
-    assert load_model(run).inputs[0].shape[1] == 101
-    with pytest.raises(ModelFileError, match="not a run directory"):
+    for a, b in zip(load_model(run).get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ModelNotFoundError, match="not a run directory") as err:
         load_model(tmp_path)
+    assert str(tmp_path / "model.keras") in err.value.searched
 
 
 def test_not_a_model_is_a_clear_error(tmp_path):
     fake = tmp_path / "model.keras"
     fake.write_text("not a zip file")
-    with pytest.raises(ModelFileError, match=f"{fake}: not a Keras model file"):
+    with pytest.raises(ModelFileError, match=f"{fake}: not a loadable Keras model file"):
         load_model(fake)
-    with pytest.raises(ModelFileError, match="no such run directory or .keras file"):
+    with pytest.raises(ModelNotFoundError, match="no such file or directory"):
         load_model(tmp_path / "missing.keras")
 
 

@@ -30,3 +30,15 @@ def test_every_figure_writes_png_and_svg(tmp_path):
              "strand": "-", "offset": 0, "overlap": 7}
     _check(plots.save_figure(plots.plot_class_optimization(pwms, np.array([3.0, 2.0]), [[match]] * 2, [(0, 9)] * 2), tmp_path / "optimize"))
     _check(plots.save_figure(plots.plot_motif_matches([pwms[0, :9], pwms[1, :9]], [[match], []]), tmp_path / "motifs"))
+
+
+def test_blank_information_logo_draws_without_warnings(tmp_path):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig, ax = plots.plt.subplots()
+        plots.draw_logo(ax, np.full((20, 4), 0.25), information=True)  # uniform: 0 bits, no letter to draw
+        assert ax.get_ylim() == (0.0, 2.0) and ax.get_xlim() == (-0.5, 19.5)
+        paths = plots.save_figure(fig, tmp_path / "blank", formats=("png",))
+    assert paths == [tmp_path / "blank.png"] and paths[0].stat().st_size > 0

@@ -15,7 +15,8 @@ import keras
 from deepmotif.datasets import load_arrays
 from deepmotif.core.sequences import one_hot
 from deepmotif.zoo import runs
-from deepmotif.zoo.evaluation import EmptyDatasetError, evaluate, predict_tokens, scores
+from deepmotif.zoo.evaluation import EmptyDatasetError, evaluate, scores
+from deepmotif.zoo.prediction import predict
 from deepmotif.zoo.training import train
 
 SYNTH = "synthetic_tfbs/gata1"
@@ -66,10 +67,10 @@ def test_other_split_and_dataset(run_dir, tfds_data_dir, shared_data):
     assert "n=1000" in done.stdout
 
 
-def test_predict_tokens_encodes_n_as_zero_row_like_one_hot():
+def test_predict_encodes_tokens_with_n_as_zero_row_like_one_hot():
     model = keras.Sequential([keras.Input((5, 4)), keras.layers.Flatten(), keras.layers.Dense(1, "sigmoid")])
     tokens = np.array([[0, 1, 2, 3, 4], [4, 4, 0, 0, 1]], dtype=np.uint8)
-    np.testing.assert_allclose(predict_tokens(model, tokens),
+    np.testing.assert_allclose(predict(model, tokens),
                                model.predict(one_hot(tokens).astype("float32"), verbose=0).ravel(), rtol=1e-6)
 
 
@@ -85,3 +86,22 @@ def test_missing_run_is_a_clear_cli_error(tmp_path):
     done = _cli("evaluate", str(tmp_path / "nothing"), "--json")
     assert done.returncode == 2
     assert "no trained model" in done.stderr and "model.keras" in done.stderr
+
+
+def test_bootstrap_intervals_from_the_cli_python_and_metrics_json(run_dir, tfds_data_dir):
+    from deepmotif.zoo.intervals import bootstrap_intervals
+
+    done = _cli("evaluate", str(run_dir), "--bootstrap", "--json", "--data-dir", str(tfds_data_dir))
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout)
+    assert set(result) == {"auroc", "auprc", "n", "auroc_ci", "auprc_ci"}
+    low, high = result["auroc_ci"]
+    assert low < result["auroc"] < high and result["auprc_ci"][0] < result["auprc"] < result["auprc_ci"][1]
+    saved = np.load(run_dir / runs.PREDICTIONS)
+    reference = bootstrap_intervals(saved["y_true"], saved["y_score"], n_resamples=1000, seed=0)
+    np.testing.assert_allclose(result["auroc_ci"], reference["auroc_ci"], atol=1e-5)  # N=1000, seed 0 by default
+    python = evaluate(run_dir, data_dir=tfds_data_dir, bootstrap=200, seed=5)
+    assert python["bootstrap"] == 200 and python["auroc_ci"] != result["auroc_ci"]
+    assert "auroc_ci" not in evaluate(run_dir, data_dir=tfds_data_dir)
+    metrics = json.loads((run_dir / runs.METRICS).read_text())  # training records the same intervals
+    np.testing.assert_allclose(metrics["test"]["auroc_ci"], reference["auroc_ci"], atol=1e-5)

@@ -12,7 +12,8 @@ import time
 import numpy as np
 import pytest
 
-from deepmotif.core.sequences import one_hot_strings
+from deepmotif.core.sequences import one_hot_strings, reverse_complement_tokens, tokenize, detokenize
+from deepmotif.zoo.scanning import scan
 from deepmotif.zoo import model_card, serving_config, warmup
 from deepmotif.zoo.architectures import build
 from deepmotif.zoo.saved_models import ExportError, encode_strings, export, export_model, versions
@@ -66,8 +67,9 @@ def test_layout_versions_and_models_config(exported, tmp_path):
         assert d == base / name / "1"
         assert (d / "saved_model.pb").is_file()
         assert (d / "variables" / "variables.index").is_file()
-        for extra in (warmup.WARMUP_FILE, model_card.CARD_FILE, "model.keras"):
+        for extra in (warmup.WARMUP_FILE, model_card.CARD_FILE, "keras_model.json"):
             assert (d / "assets.extra" / extra).is_file()
+        assert not (d / "assets.extra" / "model.keras").exists(), "weights stored twice"
     assert not [p for p in base.rglob("*") if p.name.startswith(".")], "temporary directories left behind"
 
     config = text_format.Parse((base / "models.config").read_text(), model_server_config_pb2.ModelServerConfig())
@@ -91,7 +93,7 @@ def test_bad_names_are_refused(exported, tmp_path, bad):
     assert not any(tmp_path.iterdir())
 
 
-def test_saved_model_cli_lists_both_signatures(exported):
+def test_saved_model_cli_lists_the_signatures(exported):
     _, _, dirs = exported
     out = subprocess.run(
         [sys.executable, "-m", "tensorflow.python.tools.saved_model_cli", "show", "--all", "--dir", str(dirs["tiny_cnn"])],
@@ -102,12 +104,17 @@ def test_saved_model_cli_lists_both_signatures(exported):
         sigs[block.split("]")[0].strip("'")] = block
     assert "inputs['one_hot']" in sigs["serving_default"]
     assert "dtype: DT_FLOAT\n        shape: (-1, 24, 4)" in sigs["serving_default"]
-    assert "inputs['sequences']" in sigs["predict_sequences"]
-    assert "dtype: DT_STRING\n        shape: (-1)" in sigs["predict_sequences"]
+    for name in ("predict_sequences", "scan_sequences"):
+        assert "inputs['sequences']" in sigs[name]
+        assert "dtype: DT_STRING\n        shape: (-1)" in sigs[name]
     for name in ("serving_default", "predict_sequences"):
         assert "outputs['probability']" in sigs[name]
         assert "dtype: DT_FLOAT\n        shape: (-1, 1)" in sigs[name]
-        assert "tensorflow/serving/predict" in sigs[name]
+    assert "outputs['position']" in sigs["predict_sequences"] and "DT_INT64" in sigs["predict_sequences"]
+    assert "outputs['probability']" in sigs["scan_sequences"] and "shape: (-1, -1)" in sigs["scan_sequences"]
+    assert "outputs['windows']" in sigs["scan_sequences"]
+    served = ("serving_default", "predict_sequences", "scan_sequences", "predict_logits")
+    assert all("tensorflow/serving/predict" in sigs[name] for name in served)
 
 
 TF_ONLY_SCRIPT = textwrap.dedent(
@@ -122,9 +129,19 @@ TF_ONLY_SCRIPT = textwrap.dedent(
     for name, d in args["dirs"].items():
         m = tf.saved_model.load(d)
         one_hot = np.load(args["one_hot"])
+        strings = lambda key: tf.constant(args[key], dtype=tf.string)
+        best = m.signatures["predict_sequences"](sequences=strings("long"))
+        track = m.signatures["scan_sequences"](sequences=strings("long"))
         out[name] = {
             "serving_default": m.signatures["serving_default"](one_hot=tf.constant(one_hot))["probability"].numpy().tolist(),
-            "predict_sequences": m.signatures["predict_sequences"](sequences=tf.constant(args["strings"]))["probability"].numpy().tolist(),
+            "predict_sequences": m.signatures["predict_sequences"](sequences=strings("strings"))["probability"].numpy().tolist(),
+            "best": best["probability"].numpy().tolist(), "position": best["position"].numpy().tolist(),
+            "track": track["probability"].numpy().tolist(), "windows": track["windows"].numpy().tolist(),
+            "reverse_best": m.signatures["predict_sequences"](sequences=strings("reverse"))["probability"].numpy().tolist(),
+            "empty": {sig: {k: list(v.shape) for k, v in m.signatures[sig](**{key: value}).items()}
+                      for sig, key, value in [("serving_default", "one_hot", tf.zeros([0, one_hot.shape[1], 4])),
+                                              ("predict_sequences", "sequences", strings("empty")),
+                                              ("scan_sequences", "sequences", strings("empty"))]},
             "errors": [],
         }
         for bad in args["bad"]:
@@ -140,16 +157,22 @@ TF_ONLY_SCRIPT = textwrap.dedent(
 
 
 def test_tensorflow_only_process_reproduces_keras(exported, tmp_path):
-    """A fresh process that imports only tensorflow serves both signatures like Keras does."""
+    """A fresh process that imports only tensorflow serves every signature like Keras and `zoo.scan`:
+    windows, the best window of longer strings, the per-window track, empty batches."""
     _, models, dirs = exported
     seqs, _ = planted_data(40, seed=3)
     strings = [s.lower() if i % 3 == 0 else s for i, s in enumerate(seqs)]
     strings[1] = "N" * 5 + strings[1][5:]
     one_hot = one_hot_strings(strings)
     np.save(tmp_path / "x.npy", one_hot)
-    bad = [["ACGT"], [seqs[0][:-1] + "X"], [seqs[0], seqs[0] + "A"]]
+    bad = [["ACGT"], [seqs[0][:-1] + "X"], [seqs[0], seqs[0][:-1]]]
+    rng = np.random.default_rng(7)
+    long = ["".join(rng.choice(list("ACGT"), size=n)) for n in (24, 90, 57, 200)]
+    long[1] = long[1][:40] + "GATAAG" + long[1][46:]
+    long[2] = long[2].lower()
+    reverse = [detokenize(reverse_complement_tokens(tokenize(s.upper()))) for s in long]
     args = {"dirs": {k: str(v) for k, v in dirs.items()}, "one_hot": str(tmp_path / "x.npy"), "strings": strings,
-            "bad": bad, "out": str(tmp_path / "out.json")}
+            "long": long, "reverse": reverse, "empty": [], "bad": bad, "out": str(tmp_path / "out.json")}
     (tmp_path / "args.json").write_text(json.dumps(args))
     (tmp_path / "tf_only.py").write_text(TF_ONLY_SCRIPT)
     subprocess.run([sys.executable, str(tmp_path / "tf_only.py"), str(tmp_path / "args.json")], check=True,
@@ -161,10 +184,26 @@ def test_tensorflow_only_process_reproduces_keras(exported, tmp_path):
         assert expected.std() > 1e-3  # a trained model, not a constant
         np.testing.assert_allclose(out[name]["serving_default"], expected, atol=1e-5)
         np.testing.assert_allclose(out[name]["predict_sequences"], expected, atol=1e-5)
-        length_error, char_error, mixed_error = out[name]["errors"]
-        assert "exactly 24 characters" in length_error and "[4]" in length_error
+        # longer strings: the track is zoo.scan's, padded; the best window is its maximum
+        tracks = scan(model, long)
+        assert out[name]["windows"] == [len(t) for t in tracks] == [1, 67, 34, 177]
+        padded = np.asarray(out[name]["track"])
+        assert padded.shape == (4, 177)
+        for row, t in zip(padded, tracks):
+            np.testing.assert_allclose(row[:len(t)], t, atol=1e-5)
+            assert not row[len(t):].any()
+        np.testing.assert_allclose(np.ravel(out[name]["best"]), [t.max() for t in tracks], atol=1e-5)
+        assert out[name]["position"] == [int(t.argmax()) for t in tracks]
+        assert out[name]["empty"] == {"serving_default": {"probability": [0, 1]},
+                                      "predict_sequences": {"probability": [0, 1], "position": [0]},
+                                      "scan_sequences": {"probability": [0, 1], "windows": [0]}}
+        length_error, char_error, short_error = out[name]["errors"]
+        assert "at least 24 characters" in length_error and "[4]" in length_error
         assert "only the characters A, C, G, T, N" in char_error and "X" in char_error
-        assert "exactly 24 characters" in mixed_error and "[25]" in mixed_error
+        assert "at least 24 characters" in short_error and "[23]" in short_error
+    # strand averaging survives export: a string and its reverse complement score the same
+    np.testing.assert_allclose(out["tiny_cnn_rnn"]["reverse_best"], out["tiny_cnn_rnn"]["best"], atol=1e-5)
+    assert not np.allclose(out["tiny_cnn"]["reverse_best"], out["tiny_cnn"]["best"], atol=1e-4)
 
 
 def test_in_graph_encoding_matches_numpy():
@@ -181,15 +220,22 @@ def test_warmup_records_parse_and_run(exported):
 
     _, models, dirs = exported
     logs = warmup.read_warmup_requests(dirs["tiny_cnn"] / "assets.extra" / warmup.WARMUP_FILE)
-    assert [log.predict_log.request.model_spec.signature_name for log in logs] == ["serving_default", "predict_sequences"]
+    names = [log.predict_log.request.model_spec.signature_name for log in logs]
+    assert names == ["serving_default", "predict_sequences", "scan_sequences", "predict_logits"]
     assert all(log.predict_log.request.model_spec.name == "tiny_cnn" for log in logs)
+    loaded = tf.saved_model.load(str(dirs["tiny_cnn"]))
+    assert set(names) == set(loaded.signatures)  # every signature is warmed up
     one_hot = tf.make_ndarray(logs[0].predict_log.request.inputs["one_hot"])
     strings = [s.decode() for s in tf.make_ndarray(logs[1].predict_log.request.inputs["sequences"])]
-    assert one_hot.shape == (4, 24, 4) and len(strings) == 4
-    np.testing.assert_array_equal(one_hot, one_hot_strings(strings))
-    loaded = tf.saved_model.load(str(dirs["tiny_cnn"]))
-    got = loaded.signatures["predict_sequences"](sequences=tf.constant(strings))["probability"].numpy()
-    np.testing.assert_allclose(got, models["tiny_cnn"].predict(one_hot, verbose=0), atol=1e-5)
+    assert one_hot.shape == (4, 24, 4) and [len(s) for s in strings] == [24, 24, 24, 24 + warmup.LONGER_BY]
+    np.testing.assert_array_equal(one_hot, one_hot_strings([s[:24] for s in strings]))
+    np.testing.assert_array_equal(tf.make_ndarray(logs[3].predict_log.request.inputs["one_hot"]), one_hot)
+    for log in logs:  # each replays without error, as TF Serving does on load
+        request = log.predict_log.request
+        loaded.signatures[request.model_spec.signature_name](
+            **{k: tf.constant(tf.make_ndarray(v)) for k, v in request.inputs.items()})
+    got = loaded.signatures["predict_sequences"](sequences=tf.constant(strings[:3]))["probability"].numpy()
+    np.testing.assert_allclose(got, models["tiny_cnn"].predict(one_hot[:3], verbose=0), atol=1e-5)
 
 
 def test_export_run_dir_writes_card(exported, tmp_path, monkeypatch):
@@ -202,7 +248,7 @@ def test_export_run_dir_writes_card(exported, tmp_path, monkeypatch):
     (run / "config.json").write_text(json.dumps(config))
     (run / "metrics.json").write_text(json.dumps({"test": {"auroc": 0.91, "auprc": 0.9, "n": 1000}}))
     monkeypatch.setattr(model_card, "_dataset_metadata",
-                        lambda name: {"deepbind_auroc": 0.954, "deepbind_star_auroc": 0.96, "tf": "GATA1"})
+                        lambda name, data_dir=None: {"deepbind_auroc": 0.954, "deepbind_star_auroc": 0.96, "tf": "GATA1"})
     d = export(run, "gata1.cnn", base_dir=tmp_path / "em")
     card = model_card.read_card(d)
     assert card["name"] == "gata1.cnn" and card["version"] == 1 and card["architecture"] == "cnn"
@@ -212,10 +258,8 @@ def test_export_run_dir_writes_card(exported, tmp_path, monkeypatch):
     assert card["training"]["command"] == config["command"]
     assert card["training"]["dataset"] == config["dataset"] and "ENCODE" in card["training"]["provenance"]
     assert "Lanchantin" in card["citation"] and card["license"]
-    # the copied .keras carries no optimizer state (kept small for the repo)
-    import zipfile
-
-    assert not any("optimizer" in n for n in zipfile.ZipFile(d / "assets.extra" / "model.keras").namelist())
+    # assets.extra holds the architecture only: no optimizer state, no second copy of the weights
+    assert not [p.name for p in (d / "assets.extra").iterdir() if p.suffix in (".keras", ".h5")]
 
 
 def test_export_is_atomic_for_a_polling_reader(exported, tmp_path, monkeypatch):
@@ -233,7 +277,7 @@ def test_export_is_atomic_for_a_polling_reader(exported, tmp_path, monkeypatch):
                 if d.name.isdigit():
                     seen.add(d.name)
                     needed = ["saved_model.pb", "variables/variables.index", "assets.extra/model_card.json",
-                              f"assets.extra/{warmup.WARMUP_FILE}", "assets.extra/model.keras"]
+                              f"assets.extra/{warmup.WARMUP_FILE}", "assets.extra/keras_model.json"]
                     if not all((d / n).exists() for n in needed):
                         incomplete.append(d.name)
             time.sleep(0.002)

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from deepmotif.core.errors import UnknownNameError
-from deepmotif.zoo import registry
+from deepmotif.zoo.model_loading import ModelNotFoundError
 from deepmotif.zoo.fine_tuning import finetune
-from deepmotif.zoo.runs import load_run
+from deepmotif.zoo.model_loading import load_run
 from deepmotif.zoo.training import train
 
 SMALL = dict(filters=[8, 8, 8], kernel_sizes=[9, 5, 3])
@@ -60,7 +60,7 @@ def test_finetune_frozen_conv_changes_head_and_auroc(setup):
     for name in ("config.json", "model.keras", "metrics.json", "history.csv", "predictions_test.npz"):
         assert (out / name).exists(), name
     config = json.loads((out / "config.json").read_text())
-    assert config["freeze"] == "conv" and config["initial_weights_from"].endswith("model.keras")
+    assert config["freeze"] == "conv" and config["initial_weights_from"] == str(setup["source"])
     assert config["dataset"] == "user_tfbs/ft_test" and config["model"]["filters"] == SMALL["filters"]
 
     source, _ = load_run(setup["source"])
@@ -93,6 +93,6 @@ def test_finetune_from_registry_name_trains_everything(setup, monkeypatch):
 def test_finetune_bad_input(setup):
     with pytest.raises(UnknownNameError, match="freeze"):
         finetune(setup["source"], "user_tfbs/ft_test", setup["root"] / "x", freeze="dense")
-    with pytest.raises(registry.ModelNameError, match="no such file"):
+    with pytest.raises(ModelNotFoundError, match="no such file"):
         finetune("runs/../nowhere", "user_tfbs/ft_test", setup["root"] / "y")
     assert not (setup["root"] / "x").exists() and not (setup["root"] / "y").exists()

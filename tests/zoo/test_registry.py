@@ -13,6 +13,7 @@ import pytest
 from deepmotif.core.errors import UnknownNameError
 from deepmotif.zoo import registry
 from deepmotif.zoo.architectures import build
+from deepmotif.zoo.model_loading import load_model
 from deepmotif.zoo.saved_models import export_model
 from deepmotif.zoo.publish import manifest_entry
 from deepmotif.zoo.registry import CacheError, ChecksumError, DownloadError, ModelNameError, OfflineError
@@ -83,7 +84,7 @@ def env(published, tmp_path, monkeypatch):
     monkeypatch.setenv("DEEPMOTIF_MANIFEST", str(published["manifest"]))
     monkeypatch.setenv("DEEPMOTIF_EXPORTED_MODELS", str(tmp_path / "no_local_models"))
     monkeypatch.setenv("DEEPMOTIF_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("DEEPMOTIF_MODELS_URL", published["url"] + "/good")
+    monkeypatch.setenv("DEEPMOTIF_REGISTRY", published["url"] + "/good")
     return tmp_path / "cache"
 
 
@@ -94,38 +95,53 @@ def files_in(folder: Path) -> list[Path]:
 def test_pull_downloads_verifies_and_loads(published, env):
     assert [r["location"] for r in registry.list_models()] == ["remote"]
     paths = registry.pull(NAME)
-    assert paths["keras"] == env / "keras" / NAME / "1" / "model.keras"
-    assert registry.sha256_file(paths["keras"]) == published["entry"]["artifacts"]["keras"]["sha256"]
+    assert paths == {"saved_model": env / "serving" / NAME / "1", "keras": None}  # weights stored once
     assert (paths["saved_model"] / "saved_model.pb").is_file()
     assert (paths["saved_model"] / "assets.extra" / "model_card.json").is_file()
     assert not [p for p in env.rglob("*") if p.name.startswith(".")], "temporary files left in the cache"
 
-    model = registry.load(NAME, offline=True)  # from the cache now
+    model = load_model(NAME, offline=True)  # from the cache now
     np.testing.assert_allclose(model.predict(published["x"], verbose=0),
                                published["model"].predict(published["x"], verbose=0), atol=1e-6)
     assert registry.list_models()[0]["location"] == "cache"
     meta = registry.info(NAME)
-    assert meta["card"]["name"] == NAME and meta["urls"]["keras"].endswith(f"/good/{NAME}-1.keras")
+    assert meta["card"]["name"] == NAME and meta["urls"]["saved_model"].endswith(f"/good/{NAME}-1.saved_model.tar.gz")
 
 
 def test_local_exported_models_come_first(published, env, monkeypatch):
     monkeypatch.setenv("DEEPMOTIF_EXPORTED_MODELS", str(published["root"] / "exported_models"))
-    monkeypatch.setenv("DEEPMOTIF_MODELS_URL", "http://127.0.0.1:9/nothing-listens-here")
+    monkeypatch.setenv("DEEPMOTIF_REGISTRY", "http://127.0.0.1:9/nothing-listens-here")
     paths = registry.pull(NAME)
     assert paths["saved_model"] == published["version_dir"]
     assert files_in(env) == []
-    model = registry.load(NAME)
+    model = load_model(NAME)
     np.testing.assert_allclose(model.predict(published["x"], verbose=0),
                                published["model"].predict(published["x"], verbose=0), atol=1e-6)
 
 
-def test_load_accepts_run_dir_keras_file_and_version_dir(published, tmp_path):
-    run = tmp_path / "run"
-    run.mkdir()
-    published["model"].save(run / "model.keras")
-    expected = published["model"].predict(published["x"], verbose=0)
-    for where in (run, run / "model.keras", published["version_dir"]):
-        np.testing.assert_allclose(registry.load(where).predict(published["x"], verbose=0), expected, atol=1e-6)
+@pytest.mark.parametrize("form", ["folder", "file_url"])
+def test_a_local_registry_folder_serves_its_own_manifest(published, tmp_path, monkeypatch, capsys, form):
+    """A private zoo: `publish --dist DIR --manifest DIR/published_models.json`, then `--registry DIR`."""
+    monkeypatch.delenv("DEEPMOTIF_MANIFEST", raising=False)
+    monkeypatch.setenv("DEEPMOTIF_EXPORTED_MODELS", str(tmp_path / "no_local_models"))
+    monkeypatch.setenv("DEEPMOTIF_CACHE", str(tmp_path / "cache"))
+    folder = published["root"] / "dist"
+    (folder / registry.MANIFEST_FILE).write_text(json.dumps({"release_url": "http://127.0.0.1:9", "models": [
+        published["entry"]]}))
+    base = str(folder) if form == "folder" else folder.as_uri()
+    assert [r["name"] for r in registry.list_models(registry=base)] == [NAME]
+    paths = registry.pull(NAME, registry=base)
+    assert registry.tree_digests(paths["saved_model"]) == registry.tree_digests(published["version_dir"])
+    monkeypatch.setenv("DEEPMOTIF_REGISTRY", base)  # the same through the environment
+    assert registry.info(NAME)["urls"]["saved_model"] == f"{base}/{NAME}-1.saved_model.tar.gz"
+    monkeypatch.delenv("DEEPMOTIF_REGISTRY")
+    from deepmotif.cli.main import main  # and through the command line
+
+    capsys.readouterr()
+    assert main(["models", "pull", NAME, "--offline", "--registry", base]) == 0
+    assert f"SavedModel {paths['saved_model']}" in capsys.readouterr().out
+    assert main(["models", "list", "--json", "--registry", base]) == 0
+    assert [r["location"] for r in json.loads(capsys.readouterr().out)] == ["cache"]
 
 
 @pytest.mark.parametrize("mode, error, match", [
@@ -134,19 +150,35 @@ def test_load_accepts_run_dir_keras_file_and_version_dir(published, tmp_path):
     ("short", DownloadError, "truncated download"),
 ])
 def test_bad_downloads_leave_nothing_in_the_cache(published, env, monkeypatch, mode, error, match):
-    monkeypatch.setenv("DEEPMOTIF_MODELS_URL", f"{published['url']}/{mode}")
+    monkeypatch.setenv("DEEPMOTIF_REGISTRY", f"{published['url']}/{mode}")
     with pytest.raises(error, match=match):
         registry.pull(NAME)
     assert files_in(env) == []
     with pytest.raises(OfflineError, match="--offline"):
-        registry.load(NAME, offline=True)
+        load_model(NAME, offline=True)
 
 
-def test_corrupted_cache_entry_is_replaced(published, env):
-    keras_path = registry.pull(NAME, saved_model=False)["keras"]
+@pytest.fixture
+def legacy(published, env, tmp_path, monkeypatch):
+    """A manifest entry as published before weights were stored once: with a `.keras` artifact."""
+    keras_file = published["root"] / "dist" / f"{NAME}-1.keras"
+    published["model"].save(keras_file)
+    entry = json.loads(json.dumps(published["entry"]))
+    entry["artifacts"]["keras"] = {"file": keras_file.name, "size": keras_file.stat().st_size,
+                                   "sha256": registry.sha256_file(keras_file)}
+    manifest = tmp_path / "legacy.json"
+    manifest.write_text(json.dumps({"release_url": "http://unused.invalid", "models": [entry]}))
+    monkeypatch.setenv("DEEPMOTIF_MANIFEST", str(manifest))
+    return entry
+
+
+def test_keras_only_pull_of_a_legacy_entry_and_corrupted_cache_entry_is_replaced(published, legacy, env):
+    paths = registry.pull(NAME, saved_model=False)
+    keras_path = paths["keras"]
+    assert keras_path == env / "keras" / NAME / "1" / "model.keras" and paths["saved_model"] is None
     keras_path.write_bytes(b"not a model")
     registry.pull(NAME, saved_model=False)
-    assert registry.sha256_file(keras_path) == published["entry"]["artifacts"]["keras"]["sha256"]
+    assert registry.sha256_file(keras_path) == legacy["artifacts"]["keras"]["sha256"]
 
 
 @pytest.mark.parametrize("bad", ["..", "../evil", "a/../../b", "/abs/name", "a\\b", ".hidden", "x..y", ""])
@@ -169,3 +201,93 @@ def test_unwritable_cache_is_a_clear_error(published, env, monkeypatch, tmp_path
     monkeypatch.setenv("DEEPMOTIF_CACHE", str(blocker / "cache"))  # cannot mkdir below a file, even as root
     with pytest.raises(CacheError, match="not writable"):
         registry.pull(NAME)
+
+
+# ---------------------------------------------------------------- integrity of what a manifest or archive says
+
+
+class FlatHandler(ArtifactHandler):
+    """Serves `root / <last path component>` whatever the path (a server that does not normalize)."""
+
+    def do_GET(self):  # noqa: N802
+        path = self.root / Path(self.path).name
+        if not path.is_file():
+            self.send_error(404)
+            return
+        data = path.read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+@pytest.fixture
+def crafted(tmp_path, monkeypatch):
+    """Serve files from `tmp_path/served` on 127.0.0.1 and point the registry at a manifest we write."""
+    served = tmp_path / "served"
+    served.mkdir()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), type("H", (FlatHandler,), {"root": served}))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("DEEPMOTIF_EXPORTED_MODELS", str(tmp_path / "no_local_models"))
+    monkeypatch.setenv("DEEPMOTIF_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("DEEPMOTIF_REGISTRY", raising=False)
+
+    def publish(artifact: Path, file_name: str) -> None:
+        (served / artifact.name).write_bytes(artifact.read_bytes())
+        art = {"file": file_name, "sha256": registry.sha256_file(artifact), "size": artifact.stat().st_size}
+        manifest = {"release_url": f"http://127.0.0.1:{server.server_address[1]}/assets",
+                    "models": [{"name": "crafted.cnn", "version": 1, "artifacts": {"saved_model": art}}]}
+        (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+        monkeypatch.setenv("DEEPMOTIF_MANIFEST", str(tmp_path / "manifest.json"))
+
+    yield publish
+    server.shutdown()
+    server.server_close()
+
+
+def test_artifact_file_names_that_leave_the_cache_are_refused(published, crafted, tmp_path):
+    from deepmotif.zoo.publish import pack_saved_model
+
+    tarball = pack_saved_model(published["version_dir"], tmp_path / "escaped.tar.gz")
+    crafted(tarball, "../../../../escaped.tar.gz")
+    (tmp_path / "escaped.tar.gz").unlink()
+    with pytest.raises(registry.ManifestError, match="not a plain file name"):
+        registry.pull("crafted.cnn")
+    assert not (tmp_path / "escaped.tar.gz").exists(), "a manifest wrote outside the cache"
+    assert files_in(tmp_path / "cache") == []
+
+
+@pytest.mark.parametrize("member", ["../evil.txt", "/abs/evil.txt", "link"])
+def test_hostile_archive_is_a_typed_error_and_leaves_nothing(crafted, tmp_path, member):
+    import io
+    import tarfile
+
+    archive = tmp_path / "hostile.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        info = tarfile.TarInfo(member)
+        if member == "link":
+            info.type, info.linkname = tarfile.SYMTYPE, "../../../../outside"
+            tar.addfile(info)
+        else:
+            info.size = 4
+            tar.addfile(info, io.BytesIO(b"evil"))
+    crafted(archive, "hostile.tar.gz")
+    with pytest.raises(registry.ArchiveError, match="hostile.tar.gz"):
+        registry.pull("crafted.cnn")
+    assert files_in(tmp_path / "cache") == []
+    assert not (tmp_path / "evil.txt").exists()
+
+
+def test_modified_cached_saved_model_is_detected_and_downloaded_again(published, env):
+    serving = registry.pull(NAME)["saved_model"]
+    data = next((serving / "variables").glob("variables.data-*"))
+    flipped = bytearray(data.read_bytes())
+    flipped[len(flipped) // 2] ^= 0xFF
+    data.write_bytes(bytes(flipped))
+    with pytest.raises(registry.CorruptCacheError, match="variables/variables.data"):
+        registry.pull(NAME, offline=True)
+    with pytest.warns(registry.CacheRepairWarning, match="modified since it was extracted"):
+        assert registry.pull(NAME)["saved_model"] == serving
+    assert registry.pull(NAME, offline=True)["saved_model"] == serving  # verified again, and intact
+    np.testing.assert_allclose(load_model(NAME, offline=True).predict(published["x"], verbose=0),
+                               published["model"].predict(published["x"], verbose=0), atol=1e-6)

@@ -87,7 +87,8 @@ def test_pull_offline_without_a_copy_is_an_error(isolated, capsys, monkeypatch):
 
 @pytest.mark.parametrize("argv, expected", [
     (["export", "--help"], ["--name", "--version", "--base-dir", "docker run", "predict_sequences", "models.config"]),
-    (["models", "pull", "--help"], ["--offline", "--keras-only"]),
+    (["models", "pull", "--help"], ["--offline", "--keras-only", "--registry"]),
+    (["models", "list", "--help"], ["--registry", "DEEPMOTIF_REGISTRY"]),
     (["finetune", "--help"], ["--from", "--dataset", "--out", "--freeze", "{conv,none}", "--epochs"]),
 ])
 def test_help_documents_the_options(capsys, argv, expected):
@@ -114,7 +115,8 @@ def test_publish_exports_packs_and_writes_the_manifest(run_dir, isolated, capsys
     [entry] = first["models"]
     assert entry["name"] == "synthetic_gata1.cnn" and entry["version"] == 1 and entry["arch"] == "cnn"
     assert entry["metrics"]["test_auroc"] == 0.6 and entry["command"] == "deepmotif train --arch cnn"
-    for kind in ("keras", "saved_model"):
+    assert sorted(entry["artifacts"]) == ["saved_model"]  # weights stored once: no separate .keras asset
+    for kind in entry["artifacts"]:
         asset = isolated / "dist" / entry["artifacts"][kind]["file"]
         assert asset.stat().st_size == entry["artifacts"][kind]["size"]
         assert sha256_file(asset) == entry["artifacts"][kind]["sha256"]

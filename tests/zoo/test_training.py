@@ -15,6 +15,7 @@ import pytest
 from deepmotif.core.errors import DeepMotifError, UnknownNameError
 from deepmotif.zoo import runs
 from deepmotif.zoo.evaluation import EmptyDatasetError
+from deepmotif.zoo.model_loading import load_run
 from deepmotif.zoo.training import train
 
 SYNTH = "synthetic_tfbs/gata1"
@@ -136,11 +137,11 @@ def test_real_encode_experiment(tmp_path, shared_data, tfds_data_dir):
 
 def test_finetune_hook_starts_from_given_weights_and_freezes_conv(tmp_path, tfds_data_dir):
     _tiny(tmp_path, "cnn_rnn", name="src", data_dir=tfds_data_dir, epochs=1)
-    src, _ = runs.load_run(tmp_path / "src")
+    src, _ = load_run(tmp_path / "src")
     tuned = train(SYNTH, "cnn_rnn", tmp_path / "ft", epochs=1, batch_size=64, max_train_examples=200, verbose=0,
                   data_dir=tfds_data_dir, initial_weights_from=tmp_path / "src", freeze="conv")
     assert tuned["frozen_layers"] == ["conv1", "conv1_bn", "conv1_relu"]
-    model, config = runs.load_run(tmp_path / "ft")
+    model, config = load_run(tmp_path / "ft")
     np.testing.assert_array_equal(model.get_layer("conv1").kernel.numpy(), src.get_layer("conv1").kernel.numpy())
     assert not np.array_equal(model.get_layer("logit").kernel.numpy(), src.get_layer("logit").kernel.numpy())
     assert config["model"]["lstm_units"] == 16 and config["initial_weights_from"].endswith("src")

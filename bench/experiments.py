@@ -1,0 +1,141 @@
+"""A/B experiments behind bench/optimization_log.md: variants of the Keras training step and of
+inference, each alternated with the baseline round by round in one process (medians of rounds).
+
+    python bench/experiments.py training [--archs rnn cnn_rnn] [--rounds 5] [--n 1024]
+    python bench/experiments.py inference [--archs cnn] [--rounds 5]
+
+Training variants (the model compiled as `zoo.training.fit_model` compiles it, fed from memory):
+`baseline`; `xla` (`jit_compile=True`); `unroll` (the LSTMs unrolled over the 101 steps instead of
+a while loop); `unroll_xla`. Inference variants of a `tf.function` over the Keras model at batch
+1024: `baseline`; `xla`; `chunks128` (the batch scored 128 at a time inside one call).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import numpy as np  # noqa: E402
+
+from timing import stats  # noqa: E402
+from training_speed import model_config  # noqa: E402
+
+
+def _unroll(model) -> int:
+    """Unroll every LSTM of `model` (read when the step is traced); returns how many."""
+    import keras
+
+    count = 0
+    for layer in model._flatten_layers():
+        if isinstance(layer, keras.layers.LSTM):
+            layer.unroll = True
+            count += 1
+    return count
+
+
+def training_variants(arch: str, n: int, rounds: int) -> dict:
+    import keras
+    import tensorflow as tf
+
+    from deepmotif.zoo.architectures import build
+    from deepmotif.zoo.recipes import make_optimizer
+
+    cfg, recipe = model_config(arch)
+    batch = int(recipe["batch_size"])
+    rng = np.random.default_rng(0)
+    x = np.eye(4, dtype=np.float32)[rng.integers(0, 4, (n, 101))]
+    y = rng.integers(0, 2, n).astype(np.float32)
+    xb = [tf.constant(x[i:i + batch]) for i in range(0, n, batch)]
+    yb = [tf.constant(y[i:i + batch]) for i in range(0, n, batch)]
+    variants = {"baseline": (False, False), "xla": (True, False)}
+    if arch != "cnn":
+        variants |= {"unroll": (False, True), "unroll_xla": (True, True)}
+    runs = {}
+    for name, (xla, unroll) in variants.items():
+        keras.utils.set_random_seed(0)
+        model = build(**cfg)
+        if unroll:
+            _unroll(model)
+        model.compile(optimizer=make_optimizer(recipe, len(xb)), loss=keras.losses.BinaryCrossentropy(),
+                      metrics=[keras.metrics.AUC(name="auroc"), keras.metrics.AUC(curve="PR", name="auprc")],
+                      jit_compile=xla)
+        start = time.perf_counter()
+        first = model.train_on_batch(xb[0], yb[0], return_dict=True)["loss"]
+        runs[name] = {"model": model, "trace_s": round(time.perf_counter() - start, 2), "first_loss": float(first)}
+    rates = {name: [] for name in variants}
+    for _ in range(rounds):
+        for name in variants:
+            model = runs[name]["model"]
+            start = time.perf_counter()
+            for a, b in zip(xb, yb):
+                model.train_on_batch(a, b)
+            rates[name].append(n / (time.perf_counter() - start))
+    out = {}
+    for name in variants:
+        out[name] = {**stats(rates[name]), "trace_s": runs[name]["trace_s"], "first_loss": runs[name]["first_loss"]}
+        out[name]["vs_baseline"] = round(out[name]["median"] / out["baseline"]["median"], 2) if name != "baseline" else 1.0
+    return out
+
+
+def inference_variants(arch: str, rounds: int, batch: int = 1024) -> dict:
+    import tensorflow as tf
+
+    from deepmotif.zoo.architectures import build
+
+    cfg, _ = model_config(arch)
+    model = build(**cfg)
+    x = tf.constant(np.eye(4, dtype=np.float32)[np.random.default_rng(0).integers(0, 4, (batch, 101))])
+    spec = [tf.TensorSpec((None, 101, 4), tf.float32)]
+
+    def whole(v):
+        return model(v, training=False)
+
+    def chunks(v):
+        parts = tf.reshape(v, (-1, 128, 101, 4))
+        return tf.reshape(tf.map_fn(lambda p: model(p, training=False), parts,
+                                    fn_output_signature=tf.float32), (-1, 1))
+
+    fns = {"baseline": tf.function(whole, input_signature=spec),
+           "xla": tf.function(whole, input_signature=spec, jit_compile=True),
+           "chunks128": tf.function(chunks, input_signature=spec)}
+    reference = fns["baseline"](x).numpy()
+    diffs = {name: float(np.abs(fn(x).numpy() - reference).max()) for name, fn in fns.items()}
+    rates = {name: [] for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            for _ in range(5):
+                fn(x).numpy()
+            rates[name].append(5 * batch / (time.perf_counter() - start))
+    out = {name: {**stats(r), "max_abs_diff": diffs[name]} for name, r in rates.items()}
+    for name in out:
+        out[name]["vs_baseline"] = round(out[name]["median"] / out["baseline"]["median"], 2)
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", choices=("training", "inference"))
+    parser.add_argument("--archs", nargs="+", default=["cnn", "rnn", "cnn_rnn"])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--n", type=int, default=1024)
+    args = parser.parse_args(argv)
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
+    for arch in args.archs:
+        result = (training_variants(arch, args.n, args.rounds) if args.what == "training"
+                  else inference_variants(arch, args.rounds))
+        for name, r in result.items():
+            extra = {k: r[k] for k in ("trace_s", "first_loss", "max_abs_diff") if k in r}
+            print(f"{arch:8} {name:11} {r['median']:>9,.0f} seq/s ({r['min']:,.0f}-{r['max']:,.0f}) "
+                  f"x{r['vs_baseline']:.2f} {extra}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

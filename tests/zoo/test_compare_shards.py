@@ -1,0 +1,47 @@
+"""compare --shard I/N: N jobs split the (experiment, arch, seed) grid disjointly and completely,
+and --merge tabulates their runs (refusing, after writing what it has, while some are missing)."""
+
+import csv
+
+import pytest
+
+from deepmotif.core.errors import DeepMotifError
+from deepmotif.zoo import runs
+from deepmotif.zoo.comparison import compare, expand_experiments, grid, parse_shard, shard_of
+
+
+def test_shards_partition_the_grid():
+    cells = grid(["a", "b", "c"], ["cnn", "rnn", "cnn_rnn"], [0, 1])
+    for n in (1, 2, 5, 7, 18, 40):
+        shares = [shard_of(cells, i, n) for i in range(n)]
+        assert sorted(c for s in shares for c in s) == sorted(cells)  # all of them, each once
+        assert max(map(len, shares)) - min(map(len, shares)) <= 1  # balanced
+    assert parse_shard("3/8") == (3, 8)
+    for bad in ("8/8", "-1/4", "1", "a/b", "1/0"):
+        with pytest.raises(DeepMotifError, match="--shard"):
+            parse_shard(bad)
+
+
+def test_builder_name_means_all_its_experiments():
+    encode = expand_experiments(["encode_tfbs"])
+    assert len(encode) == 505 and encode[0].startswith("encode_tfbs/")
+    assert expand_experiments(["GATA1_K562_GATA-1_USC", "encode_tfbs/GATA1_K562_GATA-1_USC"]) == [
+        "encode_tfbs/GATA1_K562_GATA-1_USC"]
+
+
+def test_two_shards_then_merge(tmp_path, tfds_data_dir):
+    kw = dict(archs=["cnn", "rnn"], out=tmp_path, epochs=1, batch_size=64, max_train_examples=100,
+              data_dir=tfds_data_dir, verbose=0, seeds=[0, 1])
+    first = compare(["synthetic_tfbs/tiny"], shard="0/2", **kw)
+    assert first["cells"] == 4 and len(first["runs"]) == 2 and not (tmp_path / "results.md").exists()
+    with pytest.raises(DeepMotifError, match="2 of 4 runs are not finished"):
+        compare(["synthetic_tfbs/tiny"], merge=True, **kw)
+    second = compare(["synthetic_tfbs/tiny"], shard="1/2", **kw)
+    assert not set(first["runs"]) & set(second["runs"])
+    merged = compare(["synthetic_tfbs/tiny"], merge=True, **kw)
+    rows = list(csv.DictReader((tmp_path / "runs.csv").open()))
+    assert sorted((r["arch"], r["seed"]) for r in rows) == [("cnn", "0"), ("cnn", "1"), ("rnn", "0"), ("rnn", "1")]
+    for arch in ("cnn", "rnn"):
+        scores = [runs.read_json(tmp_path / "synthetic_tfbs_tiny" / f"{arch}-seed{s}" / runs.METRICS)["test"]["auroc"]
+                  for s in (0, 1)]
+        assert merged["results"]["synthetic_tfbs/tiny"][arch] == pytest.approx(sum(scores) / 2)
