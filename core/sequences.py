@@ -100,6 +100,26 @@ def one_hot_tensor(tokens):
     return tf.gather(tf.constant(_ONE_HOT_TABLE), tf.cast(tokens, tf.int32))  # a lookup beats one_hot + slice
 
 
+def tokens_tensor(codes):
+    """The in-graph tokenizer (TensorFlow): ASCII codes to tokens, by the same table as `tokenize`.
+
+    Parameters
+    ----------
+    codes : tf.Tensor, any shape, integer dtype
+        Byte values (e.g. from `tf.io.decode_raw`). Anything but A, C, G, T (either case) becomes N;
+        callers that must refuse other letters check them first (as the SavedModel signatures do).
+
+    Returns
+    -------
+    tf.Tensor, same shape, int32
+        A0 C1 G2 T3 N4.
+    """
+    import tensorflow as tf  # here, not at the top: deepmotif.core never imports TensorFlow on import
+
+    table = np.where(_TOKEN_TABLE == 255, TOKEN_N, _TOKEN_TABLE).astype(np.int32)
+    return tf.gather(tf.constant(table), tf.cast(codes, tf.int32))
+
+
 def one_hot_strings(sequences: list[str]) -> np.ndarray:
     """DNA strings to one-hot.
 

@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from deepmotif.core.errors import DeepMotifError
+from deepmotif.core.fasta import GZIP_MAGIC
 from deepmotif.core.sequences import tokenize
 
-GZIP_MAGIC = b"\x1f\x8b"
 # A bgzip file is gzip whose first member carries the `BC` extra subfield (SAM spec, section 4.1).
 _BGZF_EXTRA = b"BC\x02\x00"
 _NOT_ACGTN = re.compile(r"[^ACGTN]")

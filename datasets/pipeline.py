@@ -260,7 +260,8 @@ def _read_split(builder, name: str, split: str, keys: tuple) -> dict:
         for batch in ds.ragged_batch(8192).prefetch(2):
             for key in keys:
                 columns[key].append(batch[key])
-    except (tf.errors.DataLossError, tf.errors.NotFoundError, tf.errors.InvalidArgumentError) as e:
+    except (tf.errors.DataLossError, tf.errors.NotFoundError, tf.errors.InvalidArgumentError,
+            tf.errors.FailedPreconditionError) as e:  # truncated, missing, garbled, or too few records
         raise _damaged(builder, name, split, e.message.split(" [Op:")[0].split("}} ")[-1]) from e
     if not columns[keys[0]]:
         raise DatasetError(f"dataset {name!r} split {split!r} holds no examples")

@@ -33,7 +33,7 @@ import json
 from pathlib import Path
 
 from deepmotif.core.errors import DeepMotifError
-from deepmotif.core.sequences import ALPHABET
+from deepmotif.core.sequences import one_hot_tensor, tokens_tensor
 from deepmotif.core import atomic
 from deepmotif.zoo.model_names import check_name
 from deepmotif.zoo.version_dirs import versions
@@ -42,9 +42,6 @@ DEFAULT_BASE_DIR = "exported_models"
 SERVING_ROOT = "/models"  # where `docker run -v $PWD/exported_models:/models` mounts the base path
 KERAS_FILE = "model.keras"
 WINDOW_CHUNK = 8192  # windows per model call inside the string signatures
-_BASE_TABLE = [4] * 256  # byte -> token: everything but ACGT (and the zero padding) is N
-for _i, _base in enumerate(ALPHABET):
-    _BASE_TABLE[ord(_base)] = _i
 
 
 class ExportError(DeepMotifError, ValueError):
@@ -84,8 +81,7 @@ def encode_strings(sequences, seq_len: int):
     ]
     with tf.control_dependencies(checks):
         codes = tf.io.decode_raw(upper, tf.uint8, fixed_length=seq_len)
-    tokens = tf.gather(tf.constant(_BASE_TABLE, tf.int32), tf.cast(codes, tf.int32))
-    return tf.one_hot(tokens, depth=4, dtype=tf.float32)  # token 4 (N) -> a zero row
+    return one_hot_tensor(tokens_tensor(codes))  # token 4 (N) -> a zero row
 
 
 def string_tokens(sequences, min_length: int, signature: str = "predict_sequences"):
@@ -118,7 +114,7 @@ def string_tokens(sequences, min_length: int, signature: str = "predict_sequence
     with tf.control_dependencies(checks):
         longest = tf.reduce_max(tf.concat([lengths, [min_length]], 0))
         codes = tf.io.decode_raw(upper, tf.uint8, fixed_length=longest)  # pads with 0 bytes: N
-    return tf.gather(tf.constant(_BASE_TABLE, tf.int32), tf.cast(codes, tf.int32)), lengths
+    return tokens_tensor(codes), lengths  # the zero bytes that pad short rows become N
 
 
 def window_probabilities(model, tokens, lengths, window: int, chunk: int = WINDOW_CHUNK):

@@ -33,6 +33,7 @@ LINES = st.lists(st.one_of(
 
 
 SEQ_CHARS = "ACGTNacgtn"
+SPECIAL_ALTS = ["<DEL>", "*", ".", "A[1:2[", "A.", "<", "[", "A]]"]
 
 
 def _seq(length, strict: bool):
@@ -65,8 +66,8 @@ def _format_lines(draw, fmt: str) -> str:
                                          st.floats(0, 1, exclude_max=True)).map(
             lambda t: f"chr{t[0]}\t{t[1]}\t{t[1] + t[2]}" + (f"\t.\t0\t.\t1\t2\t3\t{int(t[4] * t[2])}" if t[3]
                                                             else ""))),
-        "vcf": st.tuples(name, integer, seq, st.lists(st.one_of(seq, st.sampled_from(["<DEL>", "*", ".", "A[1:2[", "A."])),
-                                                      min_size=1, max_size=3)).map(
+        "vcf": st.tuples(name, integer, seq, st.lists(st.one_of(seq, st.sampled_from(SPECIAL_ALTS)), min_size=1,
+                                                      max_size=3)).map(
             lambda t: f"chr1\t{t[1]}\t{t[0] or '.'}\t{t[2]}\t{','.join(t[3])}"),
     }[fmt]
     first = {"deepbind": "FoldID\tEventID\tseq\tBound", "vcf": "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT",

@@ -33,23 +33,15 @@ class SpanKey(NamedTuple):
     n: int
 
 
-class read_span:  # noqa: N801  (a picklable preprocessing step)
+class read_span(shards.WorkerGenome):  # noqa: N801  (a picklable preprocessing step)
     """`(SpanKey, None)` -> `(SpanKey, (n, window) uint8 windows)`, read from the worker's genome."""
 
     def __init__(self, genome_path: str, window: int, stride: int):
         self.genome_path, self.window, self.stride = str(genome_path), int(window), int(stride)
-        self._genome = None
-
-    def __getstate__(self):
-        return {**self.__dict__, "_genome": None}  # each worker opens its own handle
 
     def __call__(self, keyed):
-        from deepmotif.datasets.genome import open_genome
-
         key, _ = keyed
-        if self._genome is None:
-            self._genome = open_genome(shards.local_genome(self.genome_path))
-        fetch = lambda start, end: self._genome.fetch_tokens(key.chrom, start, end)  # noqa: E731
+        fetch = lambda start, end: self.genome.fetch_tokens(key.chrom, start, end)  # noqa: E731
         return key, span_windows(fetch, key.first_start, key.n, self.window, self.stride)
 
 

@@ -178,3 +178,23 @@ def local_genome(path: str) -> str:
                     copy.write(block)
         _STAGED[path] = os.path.join(folder, name)
     return _STAGED[path]
+
+
+class WorkerGenome:
+    """Base of a picklable Beam step that reads `self.genome_path`: each worker opens its own handle
+    (pyfaidx handles do not pickle), once, on first use."""
+
+    genome_path: str
+    _genome = None
+
+    def __getstate__(self):
+        return {**self.__dict__, "_genome": None}
+
+    @property
+    def genome(self):
+        """The worker's open `Genome` (a local copy of a remote genome: `local_genome`)."""
+        if self._genome is None:
+            from deepmotif.datasets.genome import open_genome
+
+            self._genome = open_genome(local_genome(self.genome_path))
+        return self._genome

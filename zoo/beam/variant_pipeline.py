@@ -45,31 +45,24 @@ class ScoredKey(NamedTuple):
     skipped: list
 
 
-class read_chunk:  # noqa: N801  (a picklable preprocessing step)
+class read_chunk(shards.WorkerGenome):  # noqa: N801  (a picklable preprocessing step)
     """`(ChunkKey, None)` -> `(ScoredKey, (2n, window) uint8)`: reference windows, then alternate ones."""
 
     def __init__(self, job_dir: str, genome_path: str, window: int, ref_mismatch: str):
         self.job_dir, self.genome_path = str(job_dir), str(genome_path)
         self.window, self.ref_mismatch = int(window), ref_mismatch
-        self._genome = None
-
-    def __getstate__(self):
-        return {**self.__dict__, "_genome": None}  # each worker opens its own handle
 
     def __call__(self, keyed):
         from apache_beam.io.filesystems import FileSystems
 
-        from deepmotif.datasets.genome import open_genome
         from deepmotif.datasets.vcf import Allele
         from deepmotif.zoo.variant_scoring import allele_rows
 
         key, _ = keyed
-        if self._genome is None:
-            self._genome = open_genome(shards.local_genome(self.genome_path))
         text = shards.read_bytes(FileSystems.join(self.job_dir, INPUT.format(index=key.index)))
         alleles = [Allele(*fields) for fields in json.loads(text)]
         skipped, rows, ref, alt = [], [], [], []
-        for row, ref_tokens, alt_tokens in allele_rows(self._genome, alleles, self.window, self.ref_mismatch, skipped):
+        for row, ref_tokens, alt_tokens in allele_rows(self.genome, alleles, self.window, self.ref_mismatch, skipped):
             rows.append(row)
             ref.append(ref_tokens)
             alt.append(alt_tokens)
