@@ -139,6 +139,17 @@ def _intervals_from_predictions(run_dir) -> dict:
     return bootstrap_intervals(y_true, y_score)
 
 
+def _split_summary(meta: dict) -> dict | None:
+    """How the dataset was split: held-out chromosomes for peak datasets, else the hold-out fractions."""
+    if meta.get("test_chroms") or meta.get("split_preset"):
+        return {"by": "chromosome", "preset": meta.get("split_preset"), "test_chroms": meta.get("test_chroms"),
+                "valid_chroms": meta.get("valid_chroms"), "sizes": meta.get("splits")}
+    if meta.get("splits"):
+        return {"by": "record", "sizes": meta.get("splits"), "test_fraction": meta.get("test_fraction"),
+                "validation_fraction": meta.get("validation_fraction")}
+    return None
+
+
 def card_from_run(config: dict, metrics: dict, source: str | None = None) -> dict:
     """A card's training and metrics sections from a run's `config.json` and `metrics.json`."""
     dataset = config.get("dataset")
@@ -174,6 +185,9 @@ def card_from_run(config: dict, metrics: dict, source: str | None = None) -> dic
             "data_licenses": DATA_LICENSES.get(family),
             "tf": meta.get("tf"),
             "cell_line": meta.get("cell_line"),
+            "assembly": meta.get("assembly"),
+            "genome": portable_path(meta["genome"]) if meta.get("genome") else None,
+            "split": _split_summary(meta),
             "recipe": config.get("recipe"),
             "epochs": config.get("epochs"),
             "batch_size": config.get("batch_size"),

@@ -50,3 +50,11 @@ def test_readme_genome_walkthrough_runs_as_written(tmp_path):
     far = effects[effects.id.str.startswith("far")].delta_logit
     assert len(destroying) and len(far)
     assert destroying.median() < -1.0 and far.abs().median() < 0.5
+
+    # The exported model's card says which genome and chromosome split it was trained on.
+    exported = subprocess.run(["deepmotif", "export", "runs/synth_sites", "--name", "synth_sites"], cwd=tmp_path,
+                              env=env, capture_output=True, text=True, timeout=300)
+    assert exported.returncode == 0, exported.stderr[-2000:]
+    card = json.loads((tmp_path / "exported_models/synth_sites/1/assets.extra/model_card.json").read_text())
+    assert card["training"]["assembly"] == "synth1"
+    assert card["training"]["split"]["by"] == "chromosome" and card["training"]["split"]["test_chroms"] == ["chr3"]
