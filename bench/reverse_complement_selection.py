@@ -45,9 +45,10 @@ def main(argv=None) -> int:
                 for mode in MODES:
                     run = Path(args.out) / f"{experiment}.{arch}.{mode}.s{seed}"
                     print(f"[{experiment} {arch} {mode} seed {seed}]", flush=True)
-                    train(f"encode_tfbs/{experiment}", arch, run, epochs=args.epochs, seed=seed,
-                          max_train_examples=args.max_train, reverse_complement=mode,
-                          manual_dir=str(SHARED / "encode"), verbose=0)
+                    if not (run / "metrics.json").is_file():  # finished runs are read as they are
+                        train(f"encode_tfbs/{experiment}", arch, run, epochs=args.epochs, seed=seed,
+                              max_train_examples=args.max_train, reverse_complement=mode,
+                              manual_dir=str(SHARED / "encode"), verbose=0)
                     metrics = json.loads((run / "metrics.json").read_text())
                     rows.append({"experiment": experiment, "arch": arch, "seed": seed, "mode": mode,
                                  "validation_auroc": metrics["validation"]["auroc"]})

@@ -144,8 +144,9 @@ def register(subparsers) -> None:
     p.add_argument("--arch", default="cnn_rnn", help=f"architecture: {', '.join(ARCHITECTURES)} (default cnn_rnn)")
     p.add_argument("--out", required=True, metavar="RUN_DIR", help="run directory to create (or resume)")
     _add_training_args(p)
-    p.add_argument("--reverse-complement", choices=("off", "augment", "average"), default="off",
-                   help="strands: 'off' (default, for now: the choice is measured on validation data), 'augment' "
+    p.add_argument("--reverse-complement", choices=("off", "augment", "average"), default=None,
+                   help="strands (default: the recipe's: 'average' for --recipe default, chosen on validation "
+                        "auROC over ten ENCODE experiments; 'off' for the paper's demo recipe): 'off', 'augment' "
                         "(each training sequence reverse-complemented with probability 1/2 every epoch) or "
                         "'average' (the model averages a sequence's and its reverse complement's logits, in the "
                         "exported SavedModel too); recorded in config.json and the model card")

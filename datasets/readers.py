@@ -123,16 +123,30 @@ def read_fasta(path, label: int, expected_length: int | None = None) -> list[Rec
     """
     if label not in (0, 1):
         raise ValueError(f"label must be 0 or 1, got {label!r}")
-    name, records, seen = Path(path).name, [], {}
+    name, records, lines = Path(path).name, [], []
     for i, (line, header, sequence) in enumerate(_fasta(path, expected_length)):
-        record_id = header or f"{name}:{i}"
-        if record_id in seen:
-            raise SequenceFormatError(
-                path, line, f"duplicate id {record_id!r}, first at {path}:{seen[record_id]} (ids must be unique: "
-                "they decide which split a sequence goes to)", ">" + header)
-        seen[record_id] = line
-        records.append(Record(record_id, sequence, label, False))
+        records.append(Record(header or f"{name}:{i}", sequence, label, False))
+        lines.append(line)
+    check_unique_ids(path, zip((r.id for r in records), lines))
     return records
+
+
+def check_unique_ids(path, ids_and_lines) -> None:
+    """Refuse a repeated record id, naming both header lines: ids decide which split a sequence goes to.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file the ids come from (for the message).
+    ids_and_lines : iterable of (str, int)
+        Each record's id and the 1-based line of its header.
+    """
+    seen: dict[str, int] = {}
+    for record_id, line in ids_and_lines:
+        if record_id in seen:
+            raise SequenceFormatError(path, line, f"duplicate id {record_id!r}, first at {path}:{seen[record_id]} "
+                                                  "(ids must be unique: they decide which split a sequence goes to)")
+        seen[record_id] = line
 
 
 def read_zeng(path, expected_length: int | None = None) -> list[Record]:

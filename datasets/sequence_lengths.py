@@ -11,7 +11,7 @@ from pathlib import Path
 from deepmotif.core.coordinates import window_around
 from deepmotif.core.fasta import read_fasta
 from deepmotif.core.sequences import DEFAULT_SEQ_LEN
-from deepmotif.datasets.readers import Record
+from deepmotif.datasets.readers import Record, check_unique_ids
 
 
 def centre_fit(sequence: str, length: int) -> str:
@@ -54,7 +54,9 @@ def read_fitted_fasta(path, label: int, length: int | None = None) -> tuple[list
         The records, `{"cropped": n, "padded": n}` and the length used.
     """
     name = Path(path).name
-    records = [Record(r.header or f"{name}:{i}", r.sequence, label, False) for i, r in enumerate(read_fasta(path))]
+    parsed = list(read_fasta(path))
+    records = [Record(r.header or f"{name}:{i}", r.sequence, label, False) for i, r in enumerate(parsed)]
+    check_unique_ids(path, ((rec.id, r.line) for rec, r in zip(records, parsed)))
     if length is None:
         lengths = {len(r.sequence) for r in records}
         length = lengths.pop() if len(lengths) == 1 else DEFAULT_SEQ_LEN

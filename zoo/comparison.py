@@ -172,8 +172,15 @@ def grid(datasets, archs, seeds) -> list[tuple[str, str, int]]:
 
 
 def shard_of(cells: list, index: int, count: int) -> list:
-    """The cells job `index` of `count` runs: every `count`-th from `index` (so each job gets a mix of
-    experiments and architectures), disjoint across jobs and together all of them."""
+    """The cells job `index` of `count` trains: disjoint across jobs, together all of them.
+
+    With at least `count` experiments, whole experiments are dealt round-robin (job i gets experiments
+    i, i+N, ...), so no two jobs build or read-modify one dataset at once; with fewer, single cells are.
+    """
+    experiments = list(dict.fromkeys(c[0] for c in cells))
+    if len(experiments) >= count:
+        mine = set(experiments[index::count])
+        return [c for c in cells if c[0] in mine]
     return cells[index::count]
 
 

@@ -21,6 +21,7 @@ import hashlib
 import json
 import math
 import os
+from pathlib import Path
 
 import numpy as np
 
@@ -133,14 +134,24 @@ def _from_first_replica(strategy, arrays: list[np.ndarray]) -> list[np.ndarray]:
             for r, a in zip(result, arrays)]
 
 
-def _sync_state_from_chief(strategy, model, resume_epoch: int) -> int:
-    """Make every worker start where the chief starts (its backup's epoch, weights, optimizer state)."""
-    variables = list(model.variables) + list(model.optimizer.variables)
-    arrays = [np.array([resume_epoch])] + [np.asarray(v.numpy()) for v in variables]
-    received = _from_first_replica(strategy, arrays)
-    for var, value in zip(variables, received[1:]):
-        var.assign(value)
-    return int(received[0][0])
+def _restore_from_chief(strategy, model, backup, resume_epoch: int) -> int:
+    """Start every worker where the chief starts: the chief sends its backup file (weights and
+    optimizer state of its last finished epoch) and every worker loads it. Loading is done by all
+    workers together, because an assignment to a multi-worker variable is a collective operation."""
+    import tempfile
+
+    path = backup.weights_file() if backup is not None and is_chief(strategy) else None
+    data = np.frombuffer(path.read_bytes(), np.uint8) if path is not None else np.zeros(0, np.uint8)
+    epoch, size = (int(v) for v in _from_first_replica(strategy, [np.array([resume_epoch, data.size])])[0])
+    if size == 0:
+        return 0
+    local = data if data.size else np.zeros(size, np.uint8)
+    (received,) = _from_first_replica(strategy, [local.astype(np.float32)])  # bytes are exact in float32
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "backup.weights.h5"
+        copy.write_bytes(received.astype(np.uint8).tobytes())
+        model.load_weights(str(copy))
+    return epoch
 
 
 def _step_function(model, optimizer, recipe: dict, strategy, thresholds):
@@ -149,6 +160,10 @@ def _step_function(model, optimizer, recipe: dict, strategy, thresholds):
     import tensorflow as tf
 
     variables = model.trainable_variables
+    # Batch norm updates its moving statistics from each replica's own slice: average them after
+    # every step, so all replicas (and workers) keep the same model.
+    moving = [v for layer in model._flatten_layers() if isinstance(layer, keras.layers.BatchNormalization)
+              for v in (layer.moving_mean, layer.moving_variance)]
     replicas = strategy.num_replicas_in_sync
     clipnorm, clipvalue = recipe.get("clipnorm"), recipe.get("clipvalue")
     thr = tf.constant(thresholds, tf.float32)
@@ -184,6 +199,11 @@ def _step_function(model, optimizer, recipe: dict, strategy, thresholds):
     def step(iterator):
         x, y, size = next(iterator)
         result = strategy.run(replica_step, args=(x, y, size))
+        if moving:
+            means = strategy.run(lambda: tf.distribute.get_replica_context().all_reduce(
+                "mean", [tf.identity(v.value) for v in moving]))
+            for v, mean in zip(moving, means):
+                v.assign(strategy.experimental_local_results(mean)[0])
         return [strategy.experimental_local_results(r)[0] for r in result]
 
     return step
@@ -240,6 +260,7 @@ def fit_distributed(model, train, val_ds, run_dir, recipe: dict, callbacks: list
     import keras
 
     from deepmotif.zoo.recipes import make_optimizer
+    from deepmotif.zoo.resumption import EpochBackup
 
     epochs, batch = int(recipe["epochs"]), int(recipe["batch_size"])
     steps = max(1, math.ceil(n_train / batch))
@@ -248,11 +269,15 @@ def fit_distributed(model, train, val_ds, run_dir, recipe: dict, callbacks: list
         optimizer = make_optimizer(unclipped, steps)
         model.compile(optimizer=optimizer, loss=keras.losses.BinaryCrossentropy())
         optimizer.build(model.trainable_variables)
+    several_workers = strategy.cluster_resolver is not None and cluster()[0] > 1
+    backup = next((c for c in callbacks if isinstance(c, EpochBackup)), None)
+    if several_workers and backup is not None:
+        backup.restore = False  # restored below by every worker at once
     tracked = keras.callbacks.CallbackList(callbacks, model=model, add_history=False, add_progbar=False)
     model.stop_training = False
     tracked.on_train_begin()
-    if strategy.cluster_resolver is not None and cluster()[0] > 1:
-        resume_epoch = _sync_state_from_chief(strategy, model, resume_epoch)
+    if several_workers:
+        resume_epoch = _restore_from_chief(strategy, model, backup, resume_epoch)
     auroc, auprc = keras.metrics.AUC(name="auroc"), keras.metrics.AUC(curve="PR", name="auprc")
     step = _step_function(model, optimizer, recipe, strategy, auroc.thresholds)
     iterator = iter(_replica_slices(train(epochs=epochs, start_epoch=min(resume_epoch, epochs - 1)), strategy))

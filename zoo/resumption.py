@@ -36,8 +36,9 @@ class EpochBackup(keras.callbacks.BackupAndRestore):
     temporary name and renamed, then `training_metadata.json` (`{"epoch", "batch", "weights"}`) is
     replaced to point at it, then older weight files are removed."""
 
-    def __init__(self, backup_dir):
+    def __init__(self, backup_dir, restore: bool = True):
         super().__init__(str(backup_dir), save_freq="epoch", delete_checkpoint=True)
+        self.restore = restore  # False: the caller restores (every worker of a cluster must, together)
 
     def _metadata(self) -> dict | None:
         path = Path(self.backup_dir) / METADATA
@@ -46,14 +47,20 @@ class EpochBackup(keras.callbacks.BackupAndRestore):
         except FileNotFoundError:
             return None
 
+    def weights_file(self) -> Path | None:
+        """The weights file of the last finished epoch, or None without a backup."""
+        meta = self._metadata()
+        return None if meta is None else Path(self.backup_dir) / meta.get("weights", "latest.weights.h5")
+
     def on_train_begin(self, logs=None):
-        self._load_model()
+        if self.restore:
+            self._load_model()
 
     def _load_model(self):
         meta = self._metadata()
         if meta is None:
             return
-        weights = Path(self.backup_dir) / meta.get("weights", "latest.weights.h5")
+        weights = self.weights_file()
         if self.model.optimizer is not None and not self.model.optimizer.built:
             self.model.optimizer.build(self.model.trainable_variables)
         self.model.load_weights(str(weights))

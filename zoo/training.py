@@ -234,7 +234,7 @@ def train(dataset: str | None = None, arch: str = DEFAULT_ARCH, out="runs/latest
           batch_size: int | None = None, precision: str = "auto", recipe: str = "default", seed: int = 0,
           manual_dir=None, data_dir=None, overwrite: bool = False, max_train_examples: int | None = None,
           learning_rate: float | None = None, verbose: int = 1, initial_weights_from=None, freeze: str = "none",
-          reverse_complement: str = "off", command: str | None = None, strategy: str = "auto",
+          reverse_complement: str | None = None, command: str | None = None, strategy: str = "auto",
           **arch_overrides) -> dict:
     """Train an architecture on a dataset into a run directory (resumable).
 
@@ -269,10 +269,11 @@ def train(dataset: str | None = None, arch: str = DEFAULT_ARCH, out="runs/latest
         hyperparameters are reused.
     freeze : {"none", "conv"}, default "none"
         "conv" freezes the convolution.
-    reverse_complement : {"off", "augment", "average"}, default "off"
-        See `REVERSE_COMPLEMENT`; recorded as `config["reverse_complement"]`. The older boolean
-        spelling (`--set reverse_complement=true`) means "average" (True) or "off"; starting from a
-        source that averages keeps averaging.
+    reverse_complement : {"off", "augment", "average"}, optional
+        See `REVERSE_COMPLEMENT`; recorded as `config["reverse_complement"]`. None (the default) takes the
+        recipe's: "average" for `default` (chosen on validation auROC), "off" for the paper's `demo`; a
+        fine-tuned model keeps its source's strands. The older boolean spelling
+        (`--set reverse_complement=true`) means "average" (True) or "off".
     strategy : {"auto", "none", "mirrored", "multiworker"}, default "auto"
         `tf.distribute` strategy (`deepmotif.zoo.distributed`): "auto" is "multiworker" when
         `$TF_CONFIG` names several workers, "mirrored" with several GPUs, else "none" (Keras `fit`).
@@ -307,7 +308,7 @@ def train(dataset: str | None = None, arch: str = DEFAULT_ARCH, out="runs/latest
     # the older spelling, a boolean hyperparameter (`--set reverse_complement=true`, fine-tuning sources)
     legacy = {True: "average", "true": "average", "True": "average", False: "off", "false": "off", "False": "off"}
     reverse_complement = legacy.get(reverse_complement, reverse_complement)
-    if reverse_complement not in REVERSE_COMPLEMENT:
+    if reverse_complement is not None and reverse_complement not in REVERSE_COMPLEMENT:
         raise UnknownNameError("reverse_complement option", str(reverse_complement), REVERSE_COMPLEMENT)
     architecture_config(arch, **arch_overrides)  # unknown arch / hyperparameter fail before any work
     source, source_config = _source_model(initial_weights_from)
@@ -316,7 +317,11 @@ def train(dataset: str | None = None, arch: str = DEFAULT_ARCH, out="runs/latest
         if source_config["model"].get("arch") != arch:
             raise DeepMotifError(f"cannot start a {arch} from a {source_config['model'].get('arch')} model")
         base = {k: v for k, v in source_config["model"].items() if k not in ("arch", "seq_len")}
-    if base.pop("reverse_complement", False) and reverse_complement == "off":
+    source_averages = bool(base.pop("reverse_complement", False))
+    if reverse_complement is None:  # the recipe's choice; a fine-tuned model keeps its source's strands
+        reverse_complement = ("average" if source_averages else "off") if source is not None else rec.get(
+            "reverse_complement", "off")
+    elif source_averages and reverse_complement == "off":
         reverse_complement = "average"  # a source that averages strands keeps averaging
 
     train_ds, val_ds, n_train, n_val, seq_len = load_training_data(

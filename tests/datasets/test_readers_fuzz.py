@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from deepmotif.core import fasta
 from deepmotif.core.errors import DeepMotifError
 from deepmotif.datasets import peaks, readers, vcf
+from deepmotif.datasets.sequence_lengths import read_fitted_fasta
 
 FUZZ = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Characters that steer the parsers into their branches, plus ones no sequence file should hold.
@@ -111,6 +112,7 @@ def _sequences_ok(records):
 
 READERS = {  # name: (reader, file suffix, shape of the generated files)
     "user_fasta": (lambda p: readers.read_fasta(p, 1), ".fa", "fasta"),
+    "user_fasta_any_length": (lambda p: read_fitted_fasta(p, 1)[0], ".fa", "fasta"),  # what user_tfbs reads
     "demo_fasta": (readers.read_demo_fasta, ".fa", "demo"),
     "deepbind_seq": (readers.read_deepbind_seq, ".seq", "deepbind"),
     "zeng_data": (readers.read_zeng, ".data", "zeng"),
@@ -128,7 +130,7 @@ def test_labelled_readers(name, data):
     if not isinstance(out, DeepMotifError):
         _sequences_ok(out)
         assert len({len(r.sequence) for r in out}) <= 1  # one length per file
-        if name == "user_fasta":
+        if name.startswith("user_fasta"):
             assert len({r.id for r in out}) == len(out)  # ids unique
 
 

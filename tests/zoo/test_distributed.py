@@ -4,9 +4,11 @@ only worker 0 writes the run directory."""
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -28,16 +30,18 @@ def _free_ports(n):
     return ports
 
 
-def _train(out, data_dir, strategy, tf_config=None):
+def _train(out, data_dir, strategy, tf_config=None, epochs=2, plain=True):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     env.pop("TF_CONFIG", None)
     if tf_config:
         env["TF_CONFIG"] = json.dumps(tf_config)
-    # No dropout: each replica would draw its own masks; no batch norm: it normalizes each replica's slice.
+    # plain: no dropout (each replica draws its own masks) and no batch norm (it normalizes each
+    # replica's slice), so one process with the same global batch computes the same steps.
     cmd = [sys.executable, "-m", "deepmotif.cli.main", "train", "--dataset", TINY, "--arch", "cnn", "--out", str(out),
-           "--epochs", "2", "--batch-size", "60", "--max-train-examples", "240", "--seed", "0", "--precision",
-           "float32", "--data-dir", str(data_dir), "--set", "filters=[8,8,8]", "--set", "batch_norm=false",
-           "--set", "dropout=0", "--verbose", "2", "--strategy", strategy]
+           "--epochs", str(epochs), "--batch-size", "60", "--max-train-examples", "240", "--seed", "0", "--precision",
+           "float32", "--data-dir", str(data_dir), "--set", "filters=[8,8,8]", "--verbose", "2", "--strategy", strategy]
+    if plain:
+        cmd += ["--set", "batch_norm=false", "--set", "dropout=0"]
     return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -69,6 +73,39 @@ def test_multiworker_workers_agree_and_match_one_process(tmp_path, tfds_data_dir
     for a, b in zip(h_chief, h_alone):
         assert a.keys() == b.keys() and all(a[k] == pytest.approx(b[k], abs=1e-4) for k in a)
     assert runs.read_config(tmp_path / "out0")["strategy"] == "multiworker"
+
+
+def _workers(out, data_dir, **kw):
+    cluster = {"worker": [f"127.0.0.1:{p}" for p in _free_ports(2)]}
+    return [_train(out, data_dir, "multiworker", {"cluster": cluster, "task": {"type": "worker", "index": i}}, **kw)
+            for i in range(2)]
+
+
+def _digests(procs):
+    outputs = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outputs[0][1][-3000:] + outputs[1][1][-3000:]
+    return [next(line.split()[-1] for line in out.splitlines() if line.startswith("final weights sha256"))
+            for out, _ in outputs]
+
+
+def test_killed_distributed_run_resumes_exactly(tmp_path, tfds_data_dir):
+    """Both workers SIGKILLed after the chief's first backup, then started again: the chief sends its
+    backup to the other worker, and both end as an uninterrupted pair does (with dropout and batch norm)."""
+    from deepmotif.datasets import build_dataset
+
+    build_dataset(TINY, data_dir=tfds_data_dir)
+    whole = _digests(_workers(tmp_path / "whole", tfds_data_dir, epochs=3, plain=False))
+    killed = _workers(tmp_path / "killed", tfds_data_dir, epochs=3, plain=False)
+    while runs.backup_epoch(tmp_path / "killed") < 1 and killed[0].poll() is None:
+        time.sleep(0.01)
+    for p in killed:
+        p.send_signal(signal.SIGKILL)
+        p.communicate()
+    assert killed[0].returncode == -signal.SIGKILL, "finished before the kill"
+    resumed = _digests(_workers(tmp_path / "killed", tfds_data_dir, epochs=3, plain=False))
+    assert whole[0] == whole[1] == resumed[0] == resumed[1]
+    assert runs.read_json(tmp_path / "killed" / runs.METRICS)["resumed_from_epoch"] >= 1
+    assert runs.read_history(tmp_path / "killed") == runs.read_history(tmp_path / "whole")
 
 
 def test_strategy_names_and_cluster_spec(monkeypatch):

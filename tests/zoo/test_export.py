@@ -300,3 +300,21 @@ def test_export_is_atomic_for_a_polling_reader(exported, tmp_path, monkeypatch):
     assert sorted(p.name for p in (base / "m").iterdir()) == ["1", "2"]  # no half-written 3, no temp dir
     assert (base / "models.config").read_text() == config_before
     assert serving_config.served_models(base) == ["m"]
+
+
+def test_cnn_batches_larger_than_the_serving_chunk_score_as_keras(exported):
+    """`serving_default` scores a CNN's large batch in chunks (for cache, bench/optimization_log.md):
+    sizes on both sides of the chunk give the Keras model's scores, in order."""
+    import tensorflow as tf
+
+    from deepmotif.zoo.saved_models import serving_chunk
+
+    _, models, dirs = exported
+    assert serving_chunk(models["tiny_cnn"]) == 256 and serving_chunk(models["tiny_cnn_rnn"]) is None
+    signature = tf.saved_model.load(str(dirs["tiny_cnn"])).signatures["serving_default"]
+    seqs, _ = planted_data(600, seed=3)
+    x = one_hot_strings(seqs).astype(np.float32)
+    for n in (1, 256, 257, 600):
+        got = signature(one_hot=tf.constant(x[:n]))["probability"].numpy()
+        want = models["tiny_cnn"].predict(x[:n], batch_size=1024, verbose=0)
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)  # equal here; oneDNN may round per batch size

@@ -73,7 +73,7 @@ def test_disk_full_mid_backup_keeps_the_last_epoch_and_resumes_exactly(tmp_path,
     with h5py.File(backup / "epoch-2.weights.h5") as f:
         assert "layers" in f and "optimizer" in f
     best, _ = load_run(run / runs.BEST_CHECKPOINT)  # the best model so far is whole
-    assert best.get_layer("conv1").kernel.shape == (9, 4, 8)
+    assert best.output_shape == (None, 1) and any(w.shape == (9, 4, 8) for w in best.get_weights())  # conv1
 
     resumed = train(TINY, "cnn", run, **_train_kw(tfds_data_dir))
     whole = train(TINY, "cnn", tmp_path / "whole", **_train_kw(tfds_data_dir))

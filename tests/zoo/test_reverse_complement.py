@@ -50,7 +50,7 @@ def test_average_is_recorded_and_agrees_locally_and_served(tmp_path, tfds_data_d
 
 
 def test_augment_changes_the_batches_not_the_model(tmp_path, tfds_data_dir):
-    off = train(SYNTH, "cnn", tmp_path / "off", data_dir=tfds_data_dir, **TINY)
+    off = train(SYNTH, "cnn", tmp_path / "off", reverse_complement="off", data_dir=tfds_data_dir, **TINY)
     augmented = train(SYNTH, "cnn", tmp_path / "aug", reverse_complement="augment", data_dir=tfds_data_dir, **TINY)
     assert runs.read_config(tmp_path / "off")["reverse_complement"] == "off"
     config = runs.read_config(tmp_path / "aug")
@@ -72,6 +72,18 @@ def test_option_values_and_the_older_spelling(tmp_path, tfds_data_dir):
     assert runs.read_config(tmp_path / "legacy")["reverse_complement"] == "average"
     args = build_parser().parse_args(["train", "--out", "r", "--reverse-complement", "augment"])
     assert args.reverse_complement == "augment"
-    assert build_parser().parse_args(["train", "--out", "r"]).reverse_complement == "off"
+    assert build_parser().parse_args(["train", "--out", "r"]).reverse_complement is None  # the recipe's
+
+
+def test_the_default_comes_from_the_recipe(tmp_path, tfds_data_dir):
+    from deepmotif.zoo.recipes import get_recipe
+
+    assert get_recipe("default")["reverse_complement"] == "average"  # chosen on validation auROC
+    assert get_recipe("demo")["reverse_complement"] == "off"  # the paper's single strand
+    train(SYNTH, "cnn", tmp_path / "default", data_dir=tfds_data_dir, **{**TINY, "epochs": 1})
+    config = runs.read_config(tmp_path / "default")
+    assert config["reverse_complement"] == "average" and config["model"]["reverse_complement"] is True
+    model, _ = load_run(tmp_path / "default")
+    assert averages_strands(model)
     with pytest.raises(SystemExit):
         build_parser().parse_args(["train", "--out", "r", "--reverse-complement", "both"])
