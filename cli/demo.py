@@ -138,8 +138,8 @@ def register(subparsers) -> None:
     """`deepmotif demo [--out DIR] [--dataset synthetic_tfbs/grammar] [--epochs N]`."""
     p = subparsers.add_parser(
         "demo", help="build synthetic data, train cnn/rnn/cnn_rnn, export them and build the dashboard",
-        description="The whole pipeline on the embedded synthetic data (no files, no GPU; about 5-10 minutes "
-                    "on 2 CPU cores): dataset, three trained models, TF Serving SavedModels and the "
+        description="The whole pipeline on the embedded synthetic data (no files, no GPU; about 2 minutes on an "
+                    "idle 2-core CPU, plus about a minute for TOMTOM's one-time compile): dataset, three trained models, TF Serving SavedModels and the "
                     "Deep Motif Dashboard, all under --out.")
     p.add_argument("--out", default="demo_out", help="output folder (default demo_out)")
     p.add_argument("--dataset", default=DEFAULT_DATASET, choices=DEMO_DATASETS,

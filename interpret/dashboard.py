@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from deepmotif.core import atomic
+from deepmotif.zoo.layer_walk import all_layers
 from deepmotif.core.errors import DeepMotifError, MissingFilesError, UnknownNameError
 from deepmotif.core.motif_math import informative_windows
 from deepmotif.core.sequences import one_hot
@@ -341,7 +342,7 @@ def _filter_panels(runs, labels, x_test, n_filters: int, images: Path, say, test
 
     panels = []
     for run, label in zip(runs, labels):
-        if not any(layer.name == "conv1" for layer in run["model"].layers):
+        if not any(layer.name == "conv1" for layer in all_layers(run["model"])):
             continue
         say(f"first-layer filter motifs of {label}, matched against JASPAR")
         items, tally = _filters(run["model"], x_test, test_labels, n_filters, planted, say)

@@ -109,7 +109,12 @@ def locate(ref, offline: bool = False) -> ModelSource:
         `ref` is none of these (the message lists the paths tried and suggests close model names).
     """
     text = str(ref)
-    path = Path(text).expanduser()
+    if "\x00" in text:
+        raise ModelNotFoundError(text, "a path or name cannot hold a NUL character", [])
+    try:
+        path = Path(text).expanduser()
+    except RuntimeError:  # `~user` for a user this machine does not have
+        path = Path(text)
     try:
         if path.exists() or _looks_like_path(text) or isinstance(ref, Path):
             return _from_path(path)

@@ -11,13 +11,14 @@ from deepmotif.core.errors import UnknownNameError
 from deepmotif.zoo.model_loading import ModelNotFoundError
 from deepmotif.zoo.fine_tuning import finetune
 from deepmotif.zoo.model_loading import load_run
+from deepmotif.zoo.layer_walk import all_layers, weighted_layer
 from deepmotif.zoo.training import train
 
 SMALL = dict(filters=[8, 8, 8], kernel_sizes=[9, 5, 3])
 
 
 def conv_weights(model) -> list[np.ndarray]:
-    return [w for layer in model.layers if layer.name.startswith("conv") for w in layer.get_weights()]
+    return [w for layer in all_layers(model) if layer.name.startswith("conv") for w in layer.get_weights()]
 
 
 def test_auroc(model, dataset, data_dir) -> float:
@@ -67,7 +68,7 @@ def test_finetune_frozen_conv_changes_head_and_auroc(setup):
     tuned, _ = load_run(out)
     for a, b in zip(conv_weights(source), conv_weights(tuned), strict=True):
         np.testing.assert_array_equal(a, b)  # the motif detectors stayed as pretrained
-    assert not np.allclose(source.get_layer("logit").get_weights()[0], tuned.get_layer("logit").get_weights()[0])
+    assert not np.allclose(weighted_layer(source, "logit").get_weights()[0], weighted_layer(tuned, "logit").get_weights()[0])
     before = test_auroc(source, "user_tfbs/ft_test", setup["data_dir"])
     assert summary["test"]["auroc"] == pytest.approx(test_auroc(tuned, "user_tfbs/ft_test", setup["data_dir"]), abs=1e-6)
     assert abs(summary["test"]["auroc"] - before) > 1e-4
