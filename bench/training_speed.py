@@ -31,7 +31,9 @@ def model_config(arch: str, seq_len: int = 101) -> tuple[dict, dict]:
     from deepmotif.zoo.recipes import get_recipe
 
     recipe = get_recipe("default", arch)
-    return architecture_config(arch, seq_len, **recipe["arch_overrides"].get(arch, {})), recipe
+    overrides = {**recipe["arch_overrides"].get(arch, {}),
+                 "reverse_complement": recipe.get("reverse_complement") == "average"}  # both strands, as train builds it
+    return architecture_config(arch, seq_len, **overrides), recipe
 
 
 def compiled_keras_model(cfg: dict, recipe: dict, steps_per_epoch: int):
