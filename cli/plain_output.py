@@ -37,6 +37,13 @@ def keras_verbose(verbose: int) -> int:
     return 2 if verbose == 1 and not sys.stdout.isatty() else verbose
 
 
+def progress_bar(unit: str, total=None):
+    """A tqdm bar on stderr, drawn only on a terminal (redirected logs get no control codes)."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=unit, unit_scale=True, disable=not sys.stderr.isatty(), file=sys.stderr)
+
+
 @contextlib.contextmanager
 def native_stderr_filtered():
     """Capture file descriptor 2 (what C++ writes) and write back all but `_NATIVE_NOISE` lines."""

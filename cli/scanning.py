@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from deepmotif.cli.beam_arguments import RUNNER_HELP, add_runner_arguments
+from deepmotif.cli.plain_output import progress_bar
 
 EPILOG = """\
 Track (bedGraph): a `track` line recording the model, window, stride and assembly, then
@@ -28,12 +29,6 @@ examples:
       --runner direct --beam-option direct_num_workers=2
 
 """ + RUNNER_HELP
-
-
-def _progress(total, unit: str):
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit=unit, unit_scale=True, disable=not sys.stderr.isatty(), file=sys.stderr)
 
 
 def _rows(chunk) -> str:
@@ -103,7 +98,7 @@ def _scan(args) -> int:
         total = count_bins(targets, window, args.stride)
     pool, limit, n_bins, contigs, failures = None, pool_size(args.top, window), 0, set(), []
     try:
-        with atomic.atomic_path(args.out) as tmp, open(tmp, "w") as track, _progress(total, "bin") as bar:
+        with atomic.atomic_path(args.out) as tmp, open(tmp, "w") as track, progress_bar("bin", total) as bar:
             track.write(_track_line(args.model, window, args.stride, assembly))
             for chunk in _track_chunks(args, model, targets, window, failures):
                 track.write(_rows(chunk))

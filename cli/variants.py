@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from deepmotif.cli.beam_arguments import RUNNER_HELP, add_runner_arguments
+from deepmotif.cli.plain_output import progress_bar
 
 EPILOG = """\
 Output (TSV): one header line, then one row per allele (multi-allelic records are split); beside it
@@ -31,12 +32,6 @@ example:
       --out effects.tsv --runner direct --beam-option direct_num_workers=2
 
 """ + RUNNER_HELP
-
-
-def _progress(unit: str):
-    from tqdm import tqdm
-
-    return tqdm(unit=unit, unit_scale=True, disable=not sys.stderr.isatty(), file=sys.stderr)
 
 
 def _report_skipped(skipped: list, vcf: str) -> None:
@@ -123,7 +118,7 @@ def _variants(args) -> int:
             report = check_reference(genome, args.vcf)
             if report.count:
                 raise RefMismatchError(mismatch_message(report, args.vcf, genome))
-        with atomic.atomic_path(args.out) as tmp, open(tmp, "w") as out, _progress("variant") as bar:
+        with atomic.atomic_path(args.out) as tmp, open(tmp, "w") as out, progress_bar("variant") as bar:
             out.write("\t".join(COLUMNS) + "\n")
             for frame in _effect_frames(args, model, genome, window, skipped, failures):
                 frame.to_csv(out, sep="\t", header=False, index=False, float_format="%.6g")
