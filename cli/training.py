@@ -188,7 +188,8 @@ def register(subparsers) -> None:
     p.add_argument("--out", required=True, help="folder for the runs and the table")
     p.add_argument("--seeds", nargs="+", type=int, default=None,
                    help="several seeds: one run per (experiment, arch, seed) in OUT/<experiment>/<arch>-seed<k>/, "
-                        "the table shows their mean (default: --seed alone)")
+                        "the table shows mean ± sd with the interval of the mean, and runs.csv marks the seed to publish "
+                        "(median validation auROC) (default: --seed alone)")
     p.add_argument("--shard", metavar="I/N", default=None,
                    help="train only share I (0-based) of N of the (experiment, arch, seed) grid, for N independent "
                         "jobs (a Slurm array, an indexed Kubernetes Job); writes no table")

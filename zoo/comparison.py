@@ -44,17 +44,22 @@ def _fmt(value, digits: int = 3) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
-def _cell(value, interval, reference) -> str:
-    """`0.970 [0.961, 0.978] (level)`: the interval and, against DeepBind*, the wording it allows."""
+def _cell(value, interval, reference, spread=None) -> str:
+    """`0.970 ± 0.003 [0.961, 0.978] (level)`: the seeds' sd (several seeds), the interval and,
+    against DeepBind*, the wording it allows."""
     if value is None:
         return "—"
     text = format_interval(value, interval)
+    if spread is not None:
+        head, _, tail = text.partition(" ")
+        text = f"{head} ± {spread:.3f}" + (f" {tail}" if tail else "")
     if interval is not None and reference is not None:
         text += f" ({versus(interval, reference)})"
     return text
 
 
-def results_table(results: dict, archs, references: dict, intervals: dict | None = None) -> tuple[str, str]:
+def results_table(results: dict, archs, references: dict, intervals: dict | None = None,
+                  spreads: dict | None = None) -> tuple[str, str]:
     """`results[dataset][arch]` -> test auROC (or None); -> `(markdown, csv)` with a mean row.
 
     `references[dataset]` holds `deepbind_star_auroc` / `deepbind_auroc` where published.
@@ -62,8 +67,12 @@ def results_table(results: dict, archs, references: dict, intervals: dict | None
     the markdown shows it and says "above", "level" or "below" DeepBind* (above only when the whole
     interval is above; `deepmotif.zoo.intervals.versus`), with a count per architecture under the
     table; the csv gains `<arch>_low`, `<arch>_high` and `<arch>_vs_DeepBind*` columns.
+    `spreads[dataset][arch]`, when given (several seeds), is the seeds' standard deviation: shown as
+    `± sd` and written as `<arch>_sd` columns.
     """
     intervals = intervals or {}
+    spreads = spreads or {}
+    with_sd = any(spreads.get(d, {}).get(a) is not None for d in results for a in archs)
     with_ci = any(intervals.get(d, {}).get(a) is not None for d in results for a in archs)
     ref_keys = [(k, label) for k, label in REFERENCES if any(k in r for r in references.values())]
     bar_key = ref_keys[0][0] if ref_keys and ref_keys[0][0] == "deepbind_star_auroc" else None
@@ -74,9 +83,13 @@ def results_table(results: dict, archs, references: dict, intervals: dict | None
         spans = [intervals.get(dataset, {}).get(a) for a in archs]
         rows.append([run_folder(dataset), *(by_arch.get(a) for a in archs),
                      *(references.get(dataset, {}).get(k) for k, _ in ref_keys)])
-        cells_md.append([_cell(by_arch.get(a), span, bar) for a, span in zip(archs, spans)])
+        cells_md.append([_cell(by_arch.get(a), span, bar, spreads.get(dataset, {}).get(a))
+                         for a, span in zip(archs, spans)])
         verdicts.append([versus(span, bar) if (span is not None and bar is not None) else None for span in spans])
-    means = ["mean"] + [_mean(r[i] for r in rows) for i in range(1, len(header))]
+    # An architecture's mean only over a complete column: a mean over the finished cells alone would
+    # not compare with the others (or with DeepBind*'s mean over all experiments).
+    means = ["mean"] + [None if i <= len(archs) and any(r[i] is None for r in rows) else _mean(r[i] for r in rows)
+                        for i in range(1, len(header))]
     best = max((m for m in means[1:1 + len(archs)] if m is not None), default=None)
 
     md = io.StringIO()
@@ -94,21 +107,30 @@ def results_table(results: dict, archs, references: dict, intervals: dict | None
             said = [v[j] for v in verdicts if v[j] is not None]
             counts.append(f"{arch} above on {said.count('above')}, level on {said.count('level')}, "
                           f"below on {said.count('below')}")
-        md.write("\nBrackets: 95% bootstrap intervals over the test sequences. Against DeepBind*, a model is "
+        md.write("\n" + ("Cells: mean ± sd over the seeds. " if with_sd else "")
+                 + "Brackets: 95% bootstrap intervals over the test sequences"
+                 + (" (of the seeds' mean auROC: every resample scores all seeds on the same sequences)"
+                    if with_sd else "") + ". Against DeepBind*, a model is "
                  "above only when its whole interval is above DeepBind*'s auROC, below when the whole interval "
                  "is below, else level: " + "; ".join(counts) + ".\n")
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     extra = [f"{a}_{suffix}" for a in archs for suffix in ("low", "high", "vs_DeepBind*")] if with_ci else []
+    extra += [f"{a}_sd" for a in archs] if with_sd else []
     writer.writerow(header + extra)
     for k, row in enumerate(rows + [means]):
         values = [row[0]] + ["" if v is None else f"{v:.4f}" for v in row[1:]]
+        dataset = list(results)[k] if k < len(rows) else None
         if with_ci:
             for j, arch in enumerate(archs):
                 span = intervals.get(list(results)[k], {}).get(arch) if k < len(rows) else None
                 values += (["", "", ""] if span is None else
                            [f"{span[0]:.4f}", f"{span[1]:.4f}", verdicts[k][j] or ""])
+        if with_sd:
+            for arch in archs:
+                sd = spreads.get(dataset, {}).get(arch) if dataset is not None else None
+                values.append("" if sd is None else f"{sd:.4f}")
         writer.writerow(values)
     return md.getvalue(), out.getvalue()
 
@@ -130,6 +152,49 @@ def _interval_from_predictions(run_dir: Path):
     return bootstrap_intervals(y_true, y_score)["auroc_ci"]
 
 
+def _test_predictions(run_dir: Path):
+    """`(y_true, y_score, ids)` of a run's `predictions_test.npz`, or None."""
+    import numpy as np
+
+    path = run_dir / runs.PREDICTIONS
+    if not path.is_file():
+        return None
+    with np.load(path, allow_pickle=False) as saved:
+        return saved["y_true"], saved["y_score"], saved["id"]
+
+
+def seeds_summary(run_dirs: list[Path]) -> dict:
+    """What a cell of several seeds reports: the seeds' mean and sd of test auROC, the paired-bootstrap
+    95% interval of that mean, and the seed to publish (the one whose validation auROC is the median).
+
+    Parameters
+    ----------
+    run_dirs : list of pathlib.Path
+        Finished runs of one (experiment, architecture), one per seed, scored on the same test set.
+
+    Returns
+    -------
+    dict
+        `{"auroc", "sd", "interval" ([low, high] or None), "published": run_dir}`.
+    """
+    import numpy as np
+
+    from deepmotif.zoo.intervals import bootstrap_intervals
+
+    metrics = [runs.read_json(d / runs.METRICS) for d in run_dirs]
+    aurocs = [m["test"]["auroc"] for m in metrics]
+    by_validation = sorted(range(len(run_dirs)), key=lambda i: (metrics[i]["validation"]["auroc"], i))
+    published = run_dirs[by_validation[(len(run_dirs) - 1) // 2]]
+    saved = [_test_predictions(d) for d in run_dirs]
+    interval = None
+    if all(s is not None for s in saved) and all(np.array_equal(s[2], saved[0][2]) for s in saved):
+        y_true = saved[0][0]
+        if len(np.unique(y_true)) == 2:
+            interval = bootstrap_intervals(y_true, np.stack([s[1] for s in saved]))["auroc_ci"]
+    return {"auroc": float(np.mean(aurocs)), "sd": float(np.std(aurocs, ddof=1)) if len(aurocs) > 1 else 0.0,
+            "interval": interval, "published": published}
+
+
 def _run_row(dataset: str, arch: str, run_dir: Path, seconds: float | None) -> dict:
     metrics = runs.read_json(run_dir / runs.METRICS)
     config = runs.read_config(run_dir)
@@ -137,7 +202,7 @@ def _run_row(dataset: str, arch: str, run_dir: Path, seconds: float | None) -> d
     span = test.get("auroc_ci") or _interval_from_predictions(run_dir)
     return {"experiment": run_folder(dataset), "arch": arch, "auroc": test["auroc"],
             "auroc_low": None if span is None else span[0], "auroc_high": None if span is None else span[1],
-            "auprc": test["auprc"],
+            "auprc": test["auprc"], "validation_auroc": metrics.get("validation", {}).get("auroc"),
             "n_test": test["n"], "n_train": config.get("n_train"), "epochs": config.get("epochs"),
             "epochs_trained": metrics.get("epochs_trained"), "best_epoch": metrics.get("best_epoch"),
             "train_seconds": metrics.get("train_seconds"), "wall_seconds": None if seconds is None else round(seconds, 1)}
@@ -167,8 +232,9 @@ def parse_shard(text: str) -> tuple[int, int]:
 
 
 def grid(datasets, archs, seeds) -> list[tuple[str, str, int]]:
-    """Every `(dataset, arch, seed)` run, in a fixed order (datasets, then archs, then seeds)."""
-    return [(d, a, int(s)) for d in datasets for a in archs for s in seeds]
+    """Every `(dataset, arch, seed)` run, in a fixed order: seeds, then datasets, then archs, so a grid
+    stopped part way holds whole one-seed tables first."""
+    return [(d, a, int(s)) for s in seeds for d in datasets for a in archs]
 
 
 def shard_of(cells: list, index: int, count: int) -> list:
@@ -192,28 +258,45 @@ def run_dir_of(out, dataset: str, arch: str, seed: int, several_seeds: bool) -> 
 def _write_tables(out: Path, cells, several_seeds: bool, archs, references,
                   wall: dict | None = None) -> tuple[dict, str, str, list]:
     """Tabulate the finished runs of `cells` into `out/results.{md,csv}` and `out/runs.csv`;
-    returns `(results, markdown, csv, missing cells)`. Several seeds: each cell the seeds' mean."""
+    returns `(results, markdown, csv, missing cells)`. Several seeds: a cell is shown once all its
+    seeds have finished, as the seeds' mean ± sd with the interval of that mean (`seeds_summary`);
+    `runs.csv` marks the seed to publish (`published`: median validation auROC)."""
     datasets = list(dict.fromkeys(d for d, _, _ in cells))
-    found = {d: {a: [] for a in archs} for d in datasets}
-    intervals = {d: {} for d in datasets}
-    run_rows, missing = [], []
+    seeds_of = {}
     for dataset, arch, seed in cells:
-        run_dir = run_dir_of(out, dataset, arch, seed, several_seeds)
-        if not (run_dir / runs.METRICS).is_file():
-            missing.append((dataset, arch, seed))
-            continue
-        row = {**_run_row(dataset, arch, run_dir, (wall or {}).get(run_dir)), "seed": seed}
-        found[dataset][arch].append(row["auroc"])
-        if row["auroc_low"] is not None and not several_seeds:
-            intervals[dataset][arch] = [row["auroc_low"], row["auroc_high"]]
-        run_rows.append(row)
-    results = {d: {a: (_mean(v) if v else None) for a, v in by.items()} for d, by in found.items()}
-    md, table_csv = results_table(results, archs, references, intervals)
+        seeds_of.setdefault((dataset, arch), []).append(seed)
+    intervals, spreads = {d: {} for d in datasets}, {d: {} for d in datasets}
+    results = {d: {a: None for a in archs} for d in datasets}
+    run_rows, missing = [], []
+    for (dataset, arch), seeds in seeds_of.items():
+        dirs = [run_dir_of(out, dataset, arch, seed, several_seeds) for seed in seeds]
+        finished = [(seed, d) for seed, d in zip(seeds, dirs) if (d / runs.METRICS).is_file()]
+        missing += [(dataset, arch, seed) for seed, d in zip(seeds, dirs) if not (d / runs.METRICS).is_file()]
+        rows = [{**_run_row(dataset, arch, d, (wall or {}).get(d)), "seed": seed} for seed, d in finished]
+        if len(finished) == len(seeds):  # a cell is reported only with all of its seeds
+            if several_seeds:
+                summary = seeds_summary([d for _, d in finished])
+                results[dataset][arch], spreads[dataset][arch] = summary["auroc"], summary["sd"]
+                if summary["interval"] is not None:
+                    intervals[dataset][arch] = summary["interval"]
+                for row, (_, d) in zip(rows, finished):
+                    row["published"] = d == summary["published"]
+            else:
+                row = rows[0]
+                results[dataset][arch] = row["auroc"]
+                if row["auroc_low"] is not None:
+                    intervals[dataset][arch] = [row["auroc_low"], row["auroc_high"]]
+        run_rows += rows
+    md, table_csv = results_table(results, archs, references, intervals, spreads if several_seeds else None)
+    if missing:
+        md += (f"\nNot finished ({len(missing)} of {len(cells)} runs; their cells show —): "
+               + "; ".join(f"{run_folder(d)} {a} seed {s}" for d, a, s in missing) + ".\n")
     atomic.write_text(out / "results.md", md)
     atomic.write_text(out / "results.csv", table_csv)
     if run_rows:
+        fields = list(dict.fromkeys(key for row in run_rows for key in row))
         buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(run_rows[0]), lineterminator="\n")
+        writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows(run_rows)
         atomic.write_text(out / "runs.csv", buf.getvalue())
@@ -239,7 +322,9 @@ def compare(experiments, archs=("cnn", "rnn", "cnn_rnn"), out="runs/compare", *,
         Runs go to `out/<experiment>/<arch>/` (`<arch>-seed<k>/` with several seeds); the table to
         `out/results.md`, `out/results.csv` and `out/runs.csv`.
     seeds : sequence of int, optional
-        Seeds of the grid (default: `train_kwargs["seed"]`, else 0); the table shows their mean.
+        Seeds of the grid (default: `train_kwargs["seed"]`, else 0); the table shows each cell's mean ±
+        sd over the seeds with the interval of that mean, and `runs.csv` marks the seed to publish
+        (median validation auROC; `seeds_summary`). The grid runs seed by seed.
     shard : (int, int) or str, optional
         `(i, N)` or `"i/N"`: train only the grid cells `i, i+N, i+2N, ...` (`shard_of`).
     merge : bool, default False

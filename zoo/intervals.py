@@ -59,7 +59,9 @@ def bootstrap_intervals(y_true, y_score, n_resamples: int = DEFAULT_RESAMPLES, s
     Parameters
     ----------
     y_true : (n,) binary labels.
-    y_score : (n,) scores (probabilities or logits: only their order matters).
+    y_score : (n,) or (k, n) scores (probabilities or logits: only their order matters). With `k` rows
+        (k models, e.g. seeds, scoring the same examples) the interval is that of their mean auROC
+        (auPRC): every resample draws the same examples for all k (a paired bootstrap).
     n_resamples : int, default 1000. Resamples of `n` examples drawn with replacement.
     seed : int, default 0. The same seed gives the same intervals.
     level : float, default 0.95. Coverage of the central interval.
@@ -70,8 +72,11 @@ def bootstrap_intervals(y_true, y_score, n_resamples: int = DEFAULT_RESAMPLES, s
     and `ci_level`. Resamples that drew one class only are left out (only possible for tiny sets).
     """
     y_true = np.asarray(y_true).astype(int).reshape(-1)
-    y_score = np.asarray(y_score, np.float64).reshape(-1)
+    y_score = np.asarray(y_score, np.float64)
+    models = y_score.reshape(-1, y_score.shape[-1]) if y_score.ndim > 1 else y_score.reshape(1, -1)
     n = len(y_true)
+    if models.shape[1] != n:
+        raise ValueError(f"{models.shape[1]} scores per model for {n} labels")
     if n_resamples < 1:
         raise ValueError(f"need at least one bootstrap resample, got {n_resamples}")
     if n == 0 or len(np.unique(y_true)) < 2:
@@ -81,9 +86,9 @@ def bootstrap_intervals(y_true, y_score, n_resamples: int = DEFAULT_RESAMPLES, s
     auroc, auprc = [], []
     for start in range(0, n_resamples, chunk):
         counts = rng.multinomial(n, np.full(n, 1.0 / n), size=min(chunk, n_resamples - start))
-        roc, prc = weighted_scores(y_true, y_score, counts)
-        auroc.append(roc)
-        auprc.append(prc)
+        per_model = [weighted_scores(y_true, scores, counts) for scores in models]
+        auroc.append(np.mean([roc for roc, _ in per_model], axis=0))
+        auprc.append(np.mean([prc for _, prc in per_model], axis=0))
     tail = 100.0 * (1.0 - level) / 2.0
     out = {}
     for key, values in (("auroc_ci", np.concatenate(auroc)), ("auprc_ci", np.concatenate(auprc))):

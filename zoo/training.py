@@ -235,7 +235,7 @@ def train(dataset: str | None = None, arch: str = DEFAULT_ARCH, out="runs/latest
           manual_dir=None, data_dir=None, overwrite: bool = False, max_train_examples: int | None = None,
           learning_rate: float | None = None, verbose: int = 1, initial_weights_from=None, freeze: str = "none",
           reverse_complement: str | None = None, command: str | None = None, strategy: str = "auto",
-          **arch_overrides) -> dict:
+          recipe_overrides: dict | None = None, score_test: bool = True, **arch_overrides) -> dict:
     """Train an architecture on a dataset into a run directory (resumable).
 
     Re-running with the same configuration resumes a killed run or returns a finished one; a different
@@ -280,6 +280,12 @@ def train(dataset: str | None = None, arch: str = DEFAULT_ARCH, out="runs/latest
         Only worker 0 writes `out`; the others train in a temporary directory they remove.
     command : str, optional
         The command line recorded in `config.json`.
+    recipe_overrides : dict, optional
+        Other recipe settings by name (`early_stopping_patience`, `warmup_epochs`, `schedule`, ...;
+        `deepmotif.zoo.recipes.RECIPES`), recorded in the run's `config["recipe"]`.
+    score_test : bool, default True
+        False leaves the test split unread (`metrics.json` then has no `test` entry): for runs that
+        only choose hyper-parameters on validation (`bench/recipe_selection.py`).
     **arch_overrides
         Model hyperparameters (`deepmotif.zoo.hyperparameters.DEFAULTS`).
 
@@ -297,7 +303,8 @@ def train(dataset: str | None = None, arch: str = DEFAULT_ARCH, out="runs/latest
     from deepmotif.zoo.architectures import architecture_config, build
 
     dataset = dataset or DEFAULT_DATASET
-    rec = get_recipe(recipe, arch, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate)
+    rec = get_recipe(recipe, arch, **{**(recipe_overrides or {}), "epochs": epochs, "batch_size": batch_size,
+                                      "learning_rate": learning_rate})
     resolved = resolve_precision(precision)
     if dist is not None and resolved == "mixed_float16":  # the distributed step has no loss scaling
         if precision != "auto":
@@ -355,6 +362,8 @@ def train(dataset: str | None = None, arch: str = DEFAULT_ARCH, out="runs/latest
     }
     if dist is not None:
         config["strategy"] = strategy_name
+    if not score_test:  # recorded only when off, so runs made before the option still resume
+        config["score_test"] = False
     chief = distributed.is_chief(dist)
     run_dir = Path(out) if chief else Path(tempfile.mkdtemp(prefix="deepmotif-worker-")) / "run"
     try:
@@ -387,7 +396,8 @@ def _train_into(run_dir: Path, config: dict, overwrite: bool, verbose: int, mode
 
     if state == "resume" and (run_dir / runs.MODEL).is_file() and not (run_dir / runs.BACKUP).exists():
         # Training finished but scoring did not (killed or failed): only score it.
-        return finish_run(run_dir, dataset, manual_dir, data_dir, {"state": "rescored"})
+        return finish_run(run_dir, dataset, manual_dir, data_dir, {"state": "rescored"},
+                          score_test=config.get("score_test", True))
 
     scope = dist.scope() if dist is not None else contextlib.nullcontext()
     with deterministic(seed), precision_policy(resolved), scope:
@@ -403,22 +413,27 @@ def _train_into(run_dir: Path, config: dict, overwrite: bool, verbose: int, mode
         fit["weights_sha256"] = distributed.weights_sha256(model)  # the last epoch's: equal on every worker
         if not distributed.is_chief(dist):
             return {**fit, "state": state, "run_dir": None}
-    return finish_run(run_dir, dataset, manual_dir, data_dir, {**fit, "frozen_layers": frozen, "state": state})
+    return finish_run(run_dir, dataset, manual_dir, data_dir, {**fit, "frozen_layers": frozen, "state": state},
+                      score_test=config.get("score_test", True))
 
 
-def finish_run(run_dir, dataset: str, manual_dir=None, data_dir=None, extra: dict | None = None) -> dict:
-    """Score `run_dir/model.keras` on validation and test; write `metrics.json`, `predictions_test.npz`."""
+def finish_run(run_dir, dataset: str, manual_dir=None, data_dir=None, extra: dict | None = None, *,
+               score_test: bool = True) -> dict:
+    """Score `run_dir/model.keras` on validation and test; write `metrics.json`, `predictions_test.npz`.
+
+    `score_test=False` scores validation only (the test split is not read; no `test` entry).
+    """
     run_dir = Path(run_dir)
     model, _ = load_run(run_dir)
     y_val, s_val, _ = predict_split(model, dataset, "validation", manual_dir, data_dir)
-    y_test, s_test, ids = predict_split(model, dataset, "test", manual_dir, data_dir)
-    with atomic.atomic_path(run_dir / runs.PREDICTIONS) as tmp:
-        with open(tmp, "wb") as f:
-            np.savez(f, y_true=y_test, y_score=s_test, id=ids)
-    metrics = {
-        "test": {**scores(y_test, s_test, bootstrap=1000), **reference_scores(dataset)},  # 95% intervals
-        "validation": scores(y_val, s_val),
-        **(extra or {}),
-    }
+    metrics = {"validation": scores(y_val, s_val)}
+    if score_test:
+        y_test, s_test, ids = predict_split(model, dataset, "test", manual_dir, data_dir)
+        with atomic.atomic_path(run_dir / runs.PREDICTIONS) as tmp:
+            with open(tmp, "wb") as f:
+                np.savez(f, y_true=y_test, y_score=s_test, id=ids)
+        metrics = {"test": {**scores(y_test, s_test, bootstrap=1000), **reference_scores(dataset)},  # 95% intervals
+                   **metrics}
+    metrics.update(extra or {})
     atomic.write_json(run_dir / runs.METRICS, metrics)
     return {**metrics, "run_dir": str(run_dir), "dataset": dataset}

@@ -3,7 +3,10 @@
 import csv
 import json
 
+import numpy as np
 import pytest
+
+from deepmotif.core import atomic
 
 from deepmotif.core.errors import UnknownNameError
 from deepmotif.zoo import runs
@@ -26,10 +29,41 @@ def test_table_means_and_missing_values():
     assert lines[0] == "| experiment | cnn | cnn_rnn | DeepBind* | DeepBind |"
     assert lines[2] == "| A | 0.800 | 0.900 | 0.950 | 0.900 |"
     assert lines[3] == "| B | 0.600 | — | 0.850 | 0.800 |"
-    assert lines[4] == "| **mean** | 0.700 | **0.900** | 0.900 | 0.850 |"
+    # cnn_rnn misses a cell: its mean over the finished cell alone would not compare, so none is shown
+    assert lines[4] == "| **mean** | **0.700** | — | 0.900 | 0.850 |"
     rows = list(csv.reader(table.splitlines()))
-    assert rows[-1] == ["mean", "0.7000", "0.9000", "0.9000", "0.8500"]
+    assert rows[-1] == ["mean", "0.7000", "", "0.9000", "0.8500"]
     assert rows[2][2] == ""
+
+
+def _fake_run(folder, y_true, y_score, validation_auroc):
+    from sklearn.metrics import roc_auc_score
+
+    folder.mkdir(parents=True)
+    np.savez(folder / runs.PREDICTIONS, y_true=y_true, y_score=y_score, id=np.arange(len(y_true)).astype(str))
+    atomic.write_json(folder / runs.METRICS, {"test": {"auroc": float(roc_auc_score(y_true, y_score))},
+                                              "validation": {"auroc": validation_auroc}})
+    return folder
+
+
+def test_seeds_summary_mean_sd_interval_and_median_seed(tmp_path):
+    from deepmotif.zoo.comparison import seeds_summary
+    from deepmotif.zoo.intervals import bootstrap_intervals
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400)
+    scores = [y * strength + rng.normal(0, 1, 400) for strength in (0.5, 1.0, 2.0)]
+    dirs = [_fake_run(tmp_path / f"s{k}", y, s, v) for k, (s, v) in enumerate(zip(scores, (0.7, 0.9, 0.8)))]
+    summary = seeds_summary(dirs)
+    aurocs = [runs.read_json(d / runs.METRICS)["test"]["auroc"] for d in dirs]
+    assert summary["auroc"] == pytest.approx(np.mean(aurocs))
+    assert summary["sd"] == pytest.approx(np.std(aurocs, ddof=1))
+    assert summary["published"] == dirs[2]  # validation 0.7, 0.9, 0.8: the median is seed 2's
+    low, high = summary["interval"]
+    assert low < summary["auroc"] < high
+    # the mean's interval is narrower than the spread of the single seeds' intervals put together
+    singles = [bootstrap_intervals(y, s)["auroc_ci"] for s in scores]
+    assert low > min(a for a, _ in singles) and high < max(b for _, b in singles)
 
 
 def test_compare_end_to_end_skips_finished_runs(tmp_path, tfds_data_dir):

@@ -50,3 +50,8 @@ def test_two_shards_then_merge(tmp_path, tfds_data_dir):
         scores = [runs.read_json(tmp_path / "synthetic_tfbs_tiny" / f"{arch}-seed{s}" / runs.METRICS)["test"]["auroc"]
                   for s in (0, 1)]
         assert merged["results"]["synthetic_tfbs/tiny"][arch] == pytest.approx(sum(scores) / 2)
+        mine = [r for r in rows if r["arch"] == arch]
+        assert [r["published"] for r in mine].count("True") == 1  # one seed to publish per cell
+        lower = min(mine, key=lambda r: (float(r["validation_auroc"]), int(r["seed"])))  # median of two: the lower
+        assert next(r for r in mine if r["published"] == "True")["seed"] == lower["seed"]
+    assert "±" in merged["markdown"]

@@ -153,3 +153,24 @@ def test_finetune_hook_starts_from_given_weights_and_freezes_conv(tmp_path, tfds
     with pytest.raises(DeepMotifError, match="cannot start a cnn"):
         train(SYNTH, "cnn", tmp_path / "bad", epochs=1, verbose=0, data_dir=tfds_data_dir,
               initial_weights_from=tmp_path / "src")
+
+
+def test_selection_runs_leave_the_test_split_unread_and_record_recipe_settings(tmp_path, tfds_data_dir, monkeypatch):
+    from deepmotif.zoo import training
+
+    read = []
+    real = training.predict_split
+    monkeypatch.setattr(training, "predict_split", lambda model, dataset, split, *a: read.append(split) or
+                        real(model, dataset, split, *a))
+    summary = _tiny(tmp_path, data_dir=tfds_data_dir, epochs=3, score_test=False,
+                    recipe_overrides={"early_stopping_patience": 0, "warmup_epochs": 2})
+    assert read == ["validation"]
+    metrics = runs.read_json(tmp_path / "run" / runs.METRICS)
+    assert "test" not in metrics and 0.5 < metrics["validation"]["auroc"] <= 1.0
+    assert not (tmp_path / "run" / runs.PREDICTIONS).exists()
+    config = runs.read_config(tmp_path / "run")
+    assert config["score_test"] is False
+    assert config["recipe"]["early_stopping_patience"] == 0 and config["recipe"]["warmup_epochs"] == 2
+    assert summary["epochs_trained"] == 3
+    with pytest.raises(UnknownNameError):
+        _tiny(tmp_path, name="bad", data_dir=tfds_data_dir, recipe_overrides={"patience": 3})
