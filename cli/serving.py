@@ -95,7 +95,8 @@ def _finetune(args) -> int:
 
     summary = finetune(
         args.from_, args.dataset, args.out, freeze=args.freeze, epochs=args.epochs,
-        max_train_examples=args.max_train_examples, learning_rate=args.learning_rate,
+        max_train_examples=args.max_train_examples, max_validation_examples=args.max_validation_examples,
+        learning_rate=args.learning_rate,
         batch_size=args.batch_size, seed=args.seed, manual_dir=args.manual_dir, data_dir=args.data_dir,
         overwrite=args.overwrite, offline=args.offline, verbose=keras_verbose(args.verbose),
         command=shlex.join(["deepmotif"] + sys.argv[1:]),
@@ -173,6 +174,9 @@ def register(subparsers) -> None:
                     help="conv: keep the convolution filters fixed (default); none: train every layer")
     ft.add_argument("--epochs", type=int, default=10, help="epochs (default 10; early stopping on validation auROC)")
     ft.add_argument("--max-train-examples", type=int, default=None, help="use at most this many training sequences")
+    ft.add_argument("--max-validation-examples", type=int, default=None,
+                    help="select the model on at most this many validation sequences (default: all); keep it no "
+                         "larger than --max-train-examples to measure what a user with that little data would get")
     ft.add_argument("--learning-rate", type=float, default=None, help="peak learning rate (default: the recipe's)")
     ft.add_argument("--batch-size", type=int, default=None, help="batch size (default: the recipe's)")
     ft.add_argument("--seed", type=int, default=0, help="random seed (default 0)")

@@ -35,6 +35,9 @@ def _add_training_args(p) -> None:
                         "listed in $TF_CONFIG; worker 0 writes --out)")
     p.add_argument("--max-train-examples", type=int, default=None,
                    help="train on at most this many training sequences (default: all)")
+    p.add_argument("--max-validation-examples", type=int, default=None,
+                   help="select the model on at most this many validation sequences (default: all); with few "
+                        "labelled sequences keep it no larger than --max-train-examples")
     _add_data_args(p)
     p.add_argument("--overwrite", action="store_true",
                    help="replace a run directory that holds a different run (never done silently)")
@@ -66,7 +69,8 @@ def _train(args) -> int:
         args.dataset, args.arch, args.out, epochs=args.epochs, batch_size=args.batch_size,
         precision=args.precision, recipe=args.recipe, seed=args.seed, manual_dir=args.manual_dir,
         data_dir=args.data_dir, overwrite=args.overwrite, max_train_examples=args.max_train_examples,
-        learning_rate=args.learning_rate, verbose=keras_verbose(args.verbose), reverse_complement=args.reverse_complement,
+        max_validation_examples=args.max_validation_examples, learning_rate=args.learning_rate,
+        verbose=keras_verbose(args.verbose), reverse_complement=args.reverse_complement,
         command=shlex.join(["deepmotif"] + sys.argv[1:]), strategy=args.strategy, **_parse_overrides(args.set),
     )
     if "weights_sha256" in summary:
@@ -115,7 +119,8 @@ def _compare(args) -> int:
         args.experiments, archs=args.archs, out=args.out, epochs=args.epochs, batch_size=args.batch_size,
         recipe=args.recipe, precision=args.precision, seeds=args.seeds or [args.seed], shard=args.shard,
         merge=args.merge, manual_dir=args.manual_dir, data_dir=args.data_dir,
-        max_train_examples=args.max_train_examples, verbose=keras_verbose(args.verbose),
+        max_train_examples=args.max_train_examples, max_validation_examples=args.max_validation_examples,
+        verbose=keras_verbose(args.verbose),
         command=shlex.join(["deepmotif"] + sys.argv[1:]), strategy=args.strategy,
     )
     if args.shard:

@@ -13,7 +13,8 @@ DEFAULT_EPOCHS = 10
 
 
 def finetune(from_, dataset: str, out, freeze: str = "conv", epochs: int = DEFAULT_EPOCHS, *,
-             max_train_examples: int | None = None, learning_rate: float | None = None,
+             max_train_examples: int | None = None, max_validation_examples: int | None = None,
+             learning_rate: float | None = None,
              batch_size: int | None = None, recipe: str = "default", seed: int = 0, manual_dir=None,
              data_dir=None, overwrite: bool = False, offline: bool = False, verbose: int = 1,
              command: str | None = None) -> dict:
@@ -33,6 +34,9 @@ def finetune(from_, dataset: str, out, freeze: str = "conv", epochs: int = DEFAU
     epochs : int, default 10
     max_train_examples : int, optional
         Caps the training set (the low-data regime fine-tuning is for).
+    max_validation_examples : int, optional
+        Caps the validation set the model is selected on (keep it no larger than the training set, as a
+        user with few labelled sequences would have).
     learning_rate, batch_size : optional
         Default: the recipe's.
     recipe : str, default "default"
@@ -67,5 +71,6 @@ def finetune(from_, dataset: str, out, freeze: str = "conv", epochs: int = DEFAU
         raise DeepMotifError(f"epochs must be >= 1, got {epochs}")
     return train(dataset, arch, out, epochs=int(epochs), batch_size=batch_size, recipe=recipe, seed=seed,
                  manual_dir=manual_dir, data_dir=data_dir, overwrite=overwrite,
-                 max_train_examples=max_train_examples, learning_rate=learning_rate, verbose=verbose,
+                 max_train_examples=max_train_examples, max_validation_examples=max_validation_examples,
+                 learning_rate=learning_rate, verbose=verbose,
                  initial_weights_from=str(source.path), freeze=freeze, command=command, **hp)

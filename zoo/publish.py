@@ -99,6 +99,8 @@ def manifest_entry(version_dir, dist_dir) -> dict:
             "test_n": test.get("n"),
             "deepbind_star_auroc": metrics.get("deepbind_star_auroc", test.get("deepbind_star_auroc")),
             "deepbind_auroc": metrics.get("deepbind_auroc", test.get("deepbind_auroc")),
+            **({"seeds_test_auroc_mean": card["seeds"]["test_auroc_mean"], "seeds_test_auroc_sd": card["seeds"]["test_auroc_sd"],
+                "published_seed": card["seeds"]["published_seed"]} if card.get("seeds") else {}),
         },
         "command": portable_command(command) if command else None,
         "path": _relative(version_dir),
@@ -106,10 +108,39 @@ def manifest_entry(version_dir, dist_dir) -> dict:
     }
 
 
+def seeds_card(runs_of_one_model: list[Path]) -> tuple[Path, dict | None]:
+    """The run to publish among several seeds of one model, and the card's `seeds` section.
+
+    One run: itself, no section. Several (a `compare --seeds` cell): the seed whose validation auROC is
+    the median (`deepmotif.zoo.comparison.seeds_summary`), and every seed's test and validation auROC,
+    their mean ± sd and the paired-bootstrap 95% interval of the mean.
+    """
+    from deepmotif.zoo.comparison import seeds_summary
+    from deepmotif.zoo.runs import read_config
+
+    if len(runs_of_one_model) == 1:
+        return runs_of_one_model[0], None
+    summary = seeds_summary(runs_of_one_model)
+    metrics = [json.loads((r / "metrics.json").read_text()) for r in runs_of_one_model]
+    return summary["published"], {
+        "seeds": [read_config(r).get("seed") for r in runs_of_one_model],
+        "test_auroc": [m["test"]["auroc"] for m in metrics],
+        "validation_auroc": [m["validation"]["auroc"] for m in metrics],
+        "test_auroc_mean": summary["auroc"], "test_auroc_sd": summary["sd"],
+        "test_auroc_mean_ci": summary["interval"],
+        "published_seed": read_config(summary["published"]).get("seed"),
+        "published_because": "its validation auROC is the median of the seeds' (the test set played no part)",
+    }
+
+
 def publish(run_paths, base_dir=PUBLISHED_MODELS_DIR, manifest_path=DEFAULT_MANIFEST,
             dist_dir="dist/models", release_url: str | None = None, verbose: bool = True) -> list[dict]:
     """Export every finished run under `run_paths` (skipping runs already exported from the same
-    `model.keras`), pack release assets into `dist_dir`, and rewrite the manifest. Returns its entries."""
+    `model.keras`), pack release assets into `dist_dir`, and rewrite the manifest. Returns its entries.
+
+    Several runs of one model (the seeds of a `deepmotif compare --seeds` cell) publish one version:
+    the seed with the median validation auROC, its card holding every seed's numbers (`seeds_card`).
+    """
     from deepmotif.zoo.saved_models import current_export, export
     from deepmotif.zoo.runs import read_config
 
@@ -119,12 +150,15 @@ def publish(run_paths, base_dir=PUBLISHED_MODELS_DIR, manifest_path=DEFAULT_MANI
     runs = finished_runs(run_paths)
     if not runs:
         raise DeepMotifError(f"no finished run directories (config.json + model.keras + metrics.json) under {list(map(str, run_paths))}")
+    by_name: dict[str, list[Path]] = {}
     for run in runs:
-        name = model_name(read_config(run))
+        by_name.setdefault(model_name(read_config(run)), []).append(run)
+    for name, group in by_name.items():
+        run, seeds = seeds_card(group)
         current = current_export(base_dir, name, run)
         same = current is not None
         if not same:
-            current = export(run, name, base_dir=base_dir)
+            current = export(run, name, base_dir=base_dir, card_extra={"seeds": seeds} if seeds else None)
         entries[name] = manifest_entry(current, dist_dir)
         if verbose:
             e = entries[name]

@@ -315,7 +315,8 @@ def _load_run(run_dir):
     return model, config, metrics
 
 
-def export(run_dir, name: str, version: int | None = None, base_dir=DEFAULT_BASE_DIR) -> Path:
+def export(run_dir, name: str, version: int | None = None, base_dir=DEFAULT_BASE_DIR,
+           card_extra: dict | None = None) -> Path:
     """Export the model of a training run for TensorFlow Serving.
 
     Writes `<base_dir>/<name>/<version>/` atomically (TF Serving never sees half a version) with both
@@ -333,6 +334,8 @@ def export(run_dir, name: str, version: int | None = None, base_dir=DEFAULT_BASE
         Default: one more than the highest present.
     base_dir : str or pathlib.Path, default "exported_models"
         TF Serving's base path.
+    card_extra : dict, optional
+        More card sections (e.g. `seeds` from `deepmotif.zoo.publish.seeds_card`).
 
     Returns
     -------
@@ -346,6 +349,7 @@ def export(run_dir, name: str, version: int | None = None, base_dir=DEFAULT_BASE
     card = model_card.card_from_run(config, metrics, source=str(Path(run_dir)))
     keras_file = Path(run_dir) if Path(run_dir).suffix == ".keras" else Path(run_dir) / KERAS_FILE
     card["source_sha256"] = sha256_file(keras_file)  # lets `publish` skip runs already exported
+    card.update(card_extra or {})
     return export_model(model, name, version=version, base_dir=base_dir, card=card)
 
 

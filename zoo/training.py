@@ -184,7 +184,8 @@ def fit_model(model, train_ds, val_ds, run_dir, recipe: dict, *, n_train: int, v
 
 
 def load_training_data(dataset: str, batch_size: int, seed: int = 0, manual_dir=None, data_dir=None,
-                       max_train_examples: int | None = None, reverse_complement: bool = False):
+                       max_train_examples: int | None = None, reverse_complement: bool = False,
+                       max_validation_examples: int | None = None):
     """`(train, val_ds, n_train, n_val, seq_len)` for `dataset`.
 
     `train(epochs=, start_epoch=)` gives the training batches of those epochs
@@ -192,7 +193,7 @@ def load_training_data(dataset: str, batch_size: int, seed: int = 0, manual_dir=
     first `max_train_examples` (TFDS stores examples in a hashed, i.e. random, order), reshuffled
     every epoch from `(seed, epoch)`; with `reverse_complement`, each training sequence is
     reverse-complemented with probability 1/2, drawn anew every epoch. `val_ds` is the validation
-    split in stored order.
+    split in stored order, optionally its first `max_validation_examples`.
     """
     import functools
 
@@ -213,7 +214,12 @@ def load_training_data(dataset: str, batch_size: int, seed: int = 0, manual_dir=
         raise EmptyDatasetError(f"dataset {dataset!r} has an empty train split")
     train = functools.partial(epoch_batches, tokens, labels, batch_size, seed=seed,
                               reverse_complement=bool(reverse_complement))
-    val = load(dataset, "validation", batch_size=512, shuffle=False, **kw).cache()
+    val = load(dataset, "validation", batch_size=512, shuffle=False, **kw)
+    if max_validation_examples is not None:
+        if int(max_validation_examples) < 1:
+            raise DeepMotifError(f"max_validation_examples must be >= 1, got {max_validation_examples}")
+        val = val.unbatch().take(int(max_validation_examples)).batch(512)
+    val = val.cache()
     n_val = count_examples(val)
     if n_val == 0:
         raise EmptyDatasetError(f"dataset {dataset!r} has an empty validation split")
@@ -235,7 +241,8 @@ def train(dataset: str | None = None, arch: str = DEFAULT_ARCH, out="runs/latest
           manual_dir=None, data_dir=None, overwrite: bool = False, max_train_examples: int | None = None,
           learning_rate: float | None = None, verbose: int = 1, initial_weights_from=None, freeze: str = "none",
           reverse_complement: str | None = None, command: str | None = None, strategy: str = "auto",
-          recipe_overrides: dict | None = None, score_test: bool = True, **arch_overrides) -> dict:
+          recipe_overrides: dict | None = None, score_test: bool = True,
+          max_validation_examples: int | None = None, **arch_overrides) -> dict:
     """Train an architecture on a dataset into a run directory (resumable).
 
     Re-running with the same configuration resumes a killed run or returns a finished one; a different
@@ -262,6 +269,9 @@ def train(dataset: str | None = None, arch: str = DEFAULT_ARCH, out="runs/latest
     overwrite : bool, default False
     max_train_examples : int, optional
         Train on the first this many training sequences.
+    max_validation_examples : int, optional
+        Select the model on the first this many validation sequences (a validation set no larger than
+        a small training set, as fine-tuning measured fairly needs); `metrics.json` scores the same ones.
     verbose : int, default 1
         Keras verbosity: 0 silent, 1 progress bar, 2 one line per epoch.
     initial_weights_from : keras.Model, str or pathlib.Path, optional
@@ -333,7 +343,7 @@ def train(dataset: str | None = None, arch: str = DEFAULT_ARCH, out="runs/latest
 
     train_ds, val_ds, n_train, n_val, seq_len = load_training_data(
         dataset, rec["batch_size"], seed, manual_dir, data_dir, max_train_examples,
-        reverse_complement=reverse_complement == "augment")
+        reverse_complement=reverse_complement == "augment", max_validation_examples=max_validation_examples)
     model_config = architecture_config(arch, seq_len, **{**base, **arch_overrides,
                                                          "reverse_complement": reverse_complement == "average"})
     config = {
@@ -364,6 +374,8 @@ def train(dataset: str | None = None, arch: str = DEFAULT_ARCH, out="runs/latest
         config["strategy"] = strategy_name
     if not score_test:  # recorded only when off, so runs made before the option still resume
         config["score_test"] = False
+    if max_validation_examples is not None:  # likewise
+        config["max_validation_examples"] = int(max_validation_examples)
     chief = distributed.is_chief(dist)
     run_dir = Path(out) if chief else Path(tempfile.mkdtemp(prefix="deepmotif-worker-")) / "run"
     try:
@@ -397,7 +409,8 @@ def _train_into(run_dir: Path, config: dict, overwrite: bool, verbose: int, mode
     if state == "resume" and (run_dir / runs.MODEL).is_file() and not (run_dir / runs.BACKUP).exists():
         # Training finished but scoring did not (killed or failed): only score it.
         return finish_run(run_dir, dataset, manual_dir, data_dir, {"state": "rescored"},
-                          score_test=config.get("score_test", True))
+                          score_test=config.get("score_test", True),
+                          max_validation_examples=config.get("max_validation_examples"))
 
     scope = dist.scope() if dist is not None else contextlib.nullcontext()
     with deterministic(seed), precision_policy(resolved), scope:
@@ -414,18 +427,22 @@ def _train_into(run_dir: Path, config: dict, overwrite: bool, verbose: int, mode
         if not distributed.is_chief(dist):
             return {**fit, "state": state, "run_dir": None}
     return finish_run(run_dir, dataset, manual_dir, data_dir, {**fit, "frozen_layers": frozen, "state": state},
-                      score_test=config.get("score_test", True))
+                      score_test=config.get("score_test", True),
+                      max_validation_examples=config.get("max_validation_examples"))
 
 
 def finish_run(run_dir, dataset: str, manual_dir=None, data_dir=None, extra: dict | None = None, *,
-               score_test: bool = True) -> dict:
+               score_test: bool = True, max_validation_examples: int | None = None) -> dict:
     """Score `run_dir/model.keras` on validation and test; write `metrics.json`, `predictions_test.npz`.
 
-    `score_test=False` scores validation only (the test split is not read; no `test` entry).
+    `score_test=False` scores validation only (the test split is not read; no `test` entry);
+    `max_validation_examples` scores the first this many validation sequences (those training selected on).
     """
     run_dir = Path(run_dir)
     model, _ = load_run(run_dir)
     y_val, s_val, _ = predict_split(model, dataset, "validation", manual_dir, data_dir)
+    if max_validation_examples is not None:
+        y_val, s_val = y_val[: int(max_validation_examples)], s_val[: int(max_validation_examples)]
     metrics = {"validation": scores(y_val, s_val)}
     if score_test:
         y_test, s_test, ids = predict_split(model, dataset, "test", manual_dir, data_dir)

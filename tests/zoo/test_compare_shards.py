@@ -55,3 +55,20 @@ def test_two_shards_then_merge(tmp_path, tfds_data_dir):
         lower = min(mine, key=lambda r: (float(r["validation_auroc"]), int(r["seed"])))  # median of two: the lower
         assert next(r for r in mine if r["published"] == "True")["seed"] == lower["seed"]
     assert "±" in merged["markdown"]
+
+    # publishing the grid exports one version per model: its median-validation seed, every seed in its card
+    from deepmotif.zoo.model_card import read_card
+    from deepmotif.zoo.publish import publish
+
+    entries = publish([tmp_path / "synthetic_tfbs_tiny"], base_dir=tmp_path / "exported", verbose=False,
+                      manifest_path=tmp_path / "manifest.json", dist_dir=tmp_path / "dist")
+    assert sorted(e["name"] for e in entries) == ["synthetic_tiny.cnn", "synthetic_tiny.rnn"]
+    for entry in entries:
+        arch = entry["arch"]
+        assert entry["version"] == 1
+        card = read_card(tmp_path / "exported" / entry["name"] / "1")
+        published = next(r for r in rows if r["arch"] == arch and r["published"] == "True")
+        assert card["seeds"]["published_seed"] == int(published["seed"]) == card["training"]["seed"]
+        assert card["seeds"]["seeds"] == [0, 1]
+        assert card["seeds"]["test_auroc_mean"] == pytest.approx(merged["results"]["synthetic_tfbs/tiny"][arch])
+        assert entry["metrics"]["published_seed"] == card["seeds"]["published_seed"]

@@ -174,3 +174,21 @@ def test_selection_runs_leave_the_test_split_unread_and_record_recipe_settings(t
     assert summary["epochs_trained"] == 3
     with pytest.raises(UnknownNameError):
         _tiny(tmp_path, name="bad", data_dir=tfds_data_dir, recipe_overrides={"patience": 3})
+
+
+def test_a_capped_validation_set_selects_and_is_what_metrics_score(tmp_path, tfds_data_dir):
+    from deepmotif.datasets import load_arrays
+    from deepmotif.zoo.evaluation import scores
+    from deepmotif.zoo.prediction import predict
+
+    summary = _tiny(tmp_path, data_dir=tfds_data_dir, epochs=2, max_validation_examples=60)
+    config = runs.read_config(tmp_path / "run")
+    assert config["max_validation_examples"] == 60 and config["n_validation"] == 60
+    model, _ = load_run(tmp_path / "run")
+    val = load_arrays(SYNTH, "validation", data_dir=tfds_data_dir)
+    assert len(val["label"]) > 60
+    expected = scores(val["label"][:60], predict(model, val["tokens"][:60]))
+    assert summary["validation"]["n"] == 60
+    assert summary["validation"]["auroc"] == pytest.approx(expected["auroc"])
+    with pytest.raises(DeepMotifError, match="max_validation_examples"):
+        _tiny(tmp_path, name="zero", data_dir=tfds_data_dir, max_validation_examples=0)
