@@ -16,7 +16,9 @@ from timing import ratio
 
 ARCHS = ("cnn", "rnn", "cnn_rnn")
 ARCH_KEYS = ("train_seq_per_s", "torch_train_seq_per_s", "infer_seq_per_s", "torch_infer_seq_per_s",
-             "train_pct_of_ceiling", "infer_pct_of_ceiling", "saliency_seq_per_s")
+             "train_pct_of_ceiling", "infer_pct_of_ceiling", "saliency_seq_per_s",
+             "train_shape_ceiling_seq_per_s", "infer_shape_ceiling_seq_per_s", "train_pct_of_shape_ceiling",
+             "infer_pct_of_shape_ceiling")
 TOP_KEYS = ("ceiling_gflops", "pipeline_seq_per_s", "train_peak_rss_mb", "machine", "versions", "architectures")
 INFER_BATCH = 1024
 
@@ -26,6 +28,13 @@ def pct_of_ceiling(seq_per_s, flops_per_seq, ceiling_gflops):
     if not seq_per_s or not flops_per_seq or not ceiling_gflops:
         return None
     return round(100.0 * seq_per_s * flops_per_seq / (ceiling_gflops * 1e9), 1)
+
+
+def pct_of_shape_ceiling(seq_per_s, shape_ceiling_seq_per_s):
+    """Measured sequences/s as a percentage of the shape-matched ceiling's (None when one is missing)."""
+    if not seq_per_s or not shape_ceiling_seq_per_s:
+        return None
+    return round(100.0 * seq_per_s / shape_ceiling_seq_per_s, 1)
 
 
 def machine() -> dict:
@@ -71,6 +80,7 @@ def architecture_rows(raw: dict) -> dict:
         infer = _get(raw, "inference", arch, INFER_BATCH) or _get(raw, "inference", arch, str(INFER_BATCH)) or {}
         interp = _get(raw, "interpretation", arch) or {}
         scanning = _get(raw, "scanning", arch) or {}
+        shape = _get(raw, "shape_ceiling", arch) or {}
         row = {
             "forward_flops_per_seq": flops,
             "train_flops_per_seq": TRAINING_FACTOR * flops if flops else None,
@@ -88,9 +98,20 @@ def architecture_rows(raw: dict) -> dict:
             "class_optimization_s": interp.get("class_optimization_s"),
             "scan_bp_per_s": scanning.get("scan_bp_per_s"),
             "savedmodel_scan_bp_per_s": scanning.get("savedmodel_scan_bp_per_s"),
+            "train_shape_ceiling_seq_per_s": _get(shape, "train", "seq_per_s"),
+            "infer_shape_ceiling_seq_per_s": _get(shape, "infer", "seq_per_s"),
         }
         row["train_pct_of_ceiling"] = pct_of_ceiling(row["train_seq_per_s"], row["train_flops_per_seq"], ceiling)
         row["infer_pct_of_ceiling"] = pct_of_ceiling(row["infer_seq_per_s"], flops, ceiling)
+        row["train_pct_of_shape_ceiling"] = pct_of_shape_ceiling(row["train_seq_per_s"],
+                                                                 row["train_shape_ceiling_seq_per_s"])
+        row["infer_pct_of_shape_ceiling"] = pct_of_shape_ceiling(row["infer_seq_per_s"],
+                                                                 row["infer_shape_ceiling_seq_per_s"])
+        # How much of the square-matmul ceiling the GEMM shapes themselves allow (same FLOP count as above).
+        row["train_shape_ceiling_pct_of_ceiling"] = pct_of_ceiling(row["train_shape_ceiling_seq_per_s"],
+                                                                   row["train_flops_per_seq"], ceiling)
+        row["infer_shape_ceiling_pct_of_ceiling"] = pct_of_ceiling(row["infer_shape_ceiling_seq_per_s"], flops,
+                                                                   ceiling)
         row["train_over_torch"] = ratio(row["train_seq_per_s"], row["torch_train_seq_per_s"])
         row["train_over_keras_in_memory"] = ratio(row["train_seq_per_s"], row["keras_in_memory_train_seq_per_s"])
         row["infer_over_torch"] = ratio(row["infer_seq_per_s"], row["torch_infer_seq_per_s"])
@@ -145,6 +166,7 @@ def summarize(raw: dict, settings: dict) -> dict:
         "architectures": architecture_rows(raw),
         "settings": settings,
         "ceiling": raw.get("ceiling"),
+        "shape_ceiling": raw.get("shape_ceiling"),
         "pipeline": raw.get("pipeline"),
         "memory": memory,
         "build": raw.get("build"),
@@ -221,6 +243,34 @@ def markdown(doc: dict, log_text: str = "") -> str:
           _n(r["train_pct_of_ceiling"], 1), _n(r["infer_seq_per_s"]), _n(r["torch_infer_seq_per_s"]),
           _n(r["infer_over_torch"], 2), _n(r["infer_pct_of_ceiling"], 1), _n(r["saliency_seq_per_s"]),
           _n(r["saliency_over_train"], 2)] for arch, r in a.items()])
+    shape = doc.get("shape_ceiling") or {}
+    if any(r.get("train_shape_ceiling_seq_per_s") or r.get("infer_shape_ceiling_seq_per_s") for r in a.values()):
+        batches = next(((shape[arch]["train"]["batch"], shape[arch]["infer"]["batch"]) for arch in a if arch in shape),
+                       ("?", "?"))
+        lines += ["", "### Shape-matched ceiling", "",
+                  "The layers lower to small, skinny GEMMs that no library runs at the square-matmul rate. "
+                  "`bench/shape_ceiling.py` lists the GEMMs of one training step (batch "
+                  f"{batches[0]}) and one inference batch ({batches[1]}): convolutions as im2col, each LSTM "
+                  "direction's input projection over all steps and its recurrent product per step, the dense "
+                  "layer, once per strand; training adds each one's input and weight gradients. It times "
+                  "`tf.matmul` on exactly those shapes (the best of "
+                  f"{shape.get('repeats', '?')} repeats in each of {shape.get('passes', '?')} passes, and of exact "
+                  "row-block splits) and sums the times: no implementation of these layers on this machine "
+                  "runs faster than the shape ceiling's sequences/s (square products timed the same way reached "
+                  f"{_n(shape.get('square_gflops'), 1)} GFLOP/s in these passes). **Shape ceiling % of "
+                  "ceiling** is how much of the square ceiling the shapes themselves allow: where it is below a "
+                  "target's percentage, the shapes stop that target, by that margin. **Measured % of shape "
+                  "ceiling** is the measured throughput against it; the rest of the time goes outside the GEMMs "
+                  "(batch norm, pooling, activations, the LSTM's gate arithmetic, optimizer, metrics, input) or "
+                  "to kernels slower than the best matmul for the shape.", ""]
+        lines += _table(
+            ["arch", f"train shape ceiling seq/s (b={batches[0]})", "shape ceiling % of ceiling",
+             "measured train % of shape ceiling", f"inference shape ceiling seq/s (b={batches[1]})",
+             "shape ceiling % of ceiling", "measured inference % of shape ceiling"],
+            [[arch, _n(r["train_shape_ceiling_seq_per_s"]), _n(r["train_shape_ceiling_pct_of_ceiling"], 1),
+              _n(r["train_pct_of_shape_ceiling"], 1), _n(r["infer_shape_ceiling_seq_per_s"]),
+              _n(r["infer_shape_ceiling_pct_of_ceiling"], 1), _n(r["infer_pct_of_shape_ceiling"], 1)]
+             for arch, r in a.items()])
     training = doc.get("training") or {}
     if training:
         lines += ["", "Training rounds (median, min-max over rounds; contenders alternated A B C each round):", ""]
@@ -338,7 +388,8 @@ def markdown(doc: dict, log_text: str = "") -> str:
               "- Inference inputs are made before timing; each contender's calls are timed in rounds, alternated, "
               "and the median per-call time gives latency and throughput.",
               "- Timed tests never assert these numbers; `tests/bench/test_bench_smoke.py` checks the FLOP counts "
-              "and the JSON keys only.", ""]
+              "and the JSON keys only, `tests/bench/test_shape_ceiling.py` that the shape ceiling's GEMMs add up "
+              "to those FLOP counts.", ""]
     if log_text:
         lines += [log_text.strip(), ""]
     return "\n".join(lines)

@@ -3,7 +3,8 @@
     pip install -e ".[bench]"          # adds PyTorch (the CPU build)
     python bench/run.py [--quick] [--sections training inference ...] [--no-write]
 
-Sections: `ceiling` (float32 matmul GFLOP/s), `training` (zoo.train vs the same Keras model fed
+Sections: `ceiling` (float32 matmul GFLOP/s), `shape_ceiling` (the same, timed on each model's own
+GEMM shapes: bench/shape_ceiling.py), `training` (zoo.train vs the same Keras model fed
 from memory vs PyTorch, alternated), `inference` (SavedModel signatures, Keras predict, the
 project's predict, PyTorch; batch 1, 32, 1024), `pipeline` (input pipeline alone), `memory` (peak
 RSS: streaming N vs 10 N windows, one epoch of zoo.train at two sizes, the largest local ENCODE
@@ -31,8 +32,8 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
-SECTIONS = ("ceiling", "training", "inference", "pipeline", "memory", "interpretation", "dashboard", "scanning",
-            "precision")
+SECTIONS = ("ceiling", "shape_ceiling", "training", "inference", "pipeline", "memory", "interpretation", "dashboard",
+            "scanning", "precision")
 DEFAULT_DATASET = "synthetic_tfbs/gata1"
 ENCODE_EXPERIMENT = "encode_tfbs/FOXA1_HepG2_FOXA1_-SC-101058-_HudsonAlpha"
 LOG = BENCH / "optimization_log.md"
@@ -41,12 +42,13 @@ SETTINGS = {
     "quick": dict(rounds=2, max_train_examples=768, infer_rounds=2, infer_seconds=0.03, pipeline_sequences=30_000,
                   pipeline_rounds=2, stream_n=100_000, stream_steps=100, stream_modes=("stream",),
                   n_saliency=1024, n_temporal=32, restarts=8, steps=50, interp_rounds=2, scan_bp=20_000,
-                  scan_rounds=2, ceiling_seconds=1.5, precision_n=512, precision_rounds=2),
+                  scan_rounds=2, ceiling_seconds=1.5, precision_n=512, precision_rounds=2, shape_passes=1,
+                  shape_repeats=3),
     "full": dict(rounds=5, max_train_examples=None, infer_rounds=5, infer_seconds=0.2, pipeline_sequences=200_000,
                  pipeline_rounds=3, stream_n=200_000, stream_steps=300,
                  stream_modes=("stream", "stream_mmap", "graph_constant"), n_saliency=8192, n_temporal=256,
                  restarts=8, steps=300, interp_rounds=3, scan_bp=100_000, scan_rounds=3, ceiling_seconds=4.0,
-                 precision_n=1024, precision_rounds=3),
+                 precision_n=1024, precision_rounds=3, shape_passes=3, shape_repeats=5),
 }
 
 
@@ -102,6 +104,13 @@ def run_sections(args, settings: dict) -> dict:
 
     raw["flops"] = flop_counts()
     section("ceiling", lambda: flops.matmul_ceiling(settings["ceiling_seconds"]))
+
+    def shape_ceilings():
+        import shape_ceiling
+
+        return shape_ceiling.measure(passes=settings["shape_passes"], repeats=settings["shape_repeats"], log=log)
+
+    section("shape_ceiling", shape_ceilings)
 
     def training():
         import training_speed
