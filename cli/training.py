@@ -188,7 +188,7 @@ def register(subparsers) -> None:
     )
     p.add_argument("--experiments", nargs="+", required=True,
                    help="dataset names; a bare ENCODE experiment name means encode_tfbs/<name>; encode_tfbs alone means "
-                        "all its experiments")
+                        "the experiments whose train and test files are in --manual-dir (without it: all 505)")
     p.add_argument("--archs", nargs="+", default=list(ARCHITECTURES), help="architectures (default: all three)")
     p.add_argument("--out", required=True, help="folder for the runs and the table")
     p.add_argument("--seeds", nargs="+", type=int, default=None,

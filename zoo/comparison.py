@@ -208,14 +208,24 @@ def _run_row(dataset: str, arch: str, run_dir: Path, seconds: float | None) -> d
             "train_seconds": metrics.get("train_seconds"), "wall_seconds": None if seconds is None else round(seconds, 1)}
 
 
-def expand_experiments(experiments) -> list[str]:
+def expand_experiments(experiments, manual_dir=None) -> list[str]:
     """Dataset names of `experiments`: a bare ENCODE experiment means `encode_tfbs/<name>`, and a
-    builder name alone (`encode_tfbs`, `synthetic_tfbs`) means every dataset it defines, in its order."""
+    builder name alone (`encode_tfbs`, `synthetic_tfbs`) means every dataset it defines, in its order;
+    with `manual_dir`, `encode_tfbs` alone means the experiments whose train and test files are there."""
     from deepmotif.datasets.pipeline import BUILDERS, builder_names
 
     names = []
     for e in experiments:
-        names += builder_names(e) if e in BUILDERS and e != "user_tfbs" else [dataset_name(e)]
+        if e == "encode_tfbs" and manual_dir is not None:
+            from deepmotif.datasets.encode_tfbs.encode_tfbs_dataset_builder import read_experiments
+            from deepmotif.datasets.encode_tfbs.files import with_train_and_test
+
+            present = with_train_and_test([manual_dir], [(r["experiment"], r["config"]) for r in read_experiments()])
+            if not present:
+                raise DeepMotifError(f"no ENCODE experiment has both a train and a test file under {manual_dir}")
+            names += [f"encode_tfbs/{c}" for c in present]
+        else:
+            names += builder_names(e) if e in BUILDERS and e != "user_tfbs" else [dataset_name(e)]
     return list(dict.fromkeys(names))
 
 
@@ -316,7 +326,8 @@ def compare(experiments, archs=("cnn", "rnn", "cnn_rnn"), out="runs/compare", *,
     ----------
     experiments : list of str
         Dataset names; a bare ENCODE experiment name means `encode_tfbs/<name>`; `encode_tfbs`
-        alone means all of its experiments (`expand_experiments`).
+        alone means all of its experiments, or with `manual_dir` those whose files are there
+        (`expand_experiments`).
     archs : sequence of str, default ("cnn", "rnn", "cnn_rnn")
     out : str or pathlib.Path, default "runs/compare"
         Runs go to `out/<experiment>/<arch>/` (`<arch>-seed<k>/` with several seeds); the table to
@@ -356,7 +367,7 @@ def compare(experiments, archs=("cnn", "rnn", "cnn_rnn"), out="runs/compare", *,
     seeds = [int(s) for s in (seeds or [train_kwargs.get("seed", 0)])]
     train_kwargs.pop("seed", None)
     several = len(seeds) > 1
-    cells = grid(expand_experiments(experiments), archs, seeds)
+    cells = grid(expand_experiments(experiments, train_kwargs.get("manual_dir")), archs, seeds)
     if shard is not None:
         shard = parse_shard(shard if isinstance(shard, str) else "/".join(map(str, shard)))
         todo = shard_of(cells, *shard)

@@ -72,6 +72,25 @@ def locate(roots, experiment: str, config: str) -> ExperimentFiles:
     return ExperimentFiles(train, test, searched)
 
 
+def with_train_and_test(roots, experiments) -> list[str]:
+    """Config names of the `(experiment, config)` pairs that have both a train and a test file under
+    `roots` (one walk per root), in the order given: what `deepmotif compare encode_tfbs` can train."""
+    indexes = [_index(Path(root)) if Path(root).is_dir() else ({}, {}) for root in roots]
+    found = []
+    for experiment, config in experiments:
+        has_train = has_test = False
+        for files, dirs in indexes:
+            for name in dict.fromkeys([config, experiment]):
+                for d in dirs.get(name, []):
+                    has_train = has_train or any((d / f).is_file() for f in TRAIN_IN_DIR)
+                    has_test = has_test or any((d / f).is_file() for f in TEST_IN_DIR)
+                has_train = has_train or f"{name}_AC.seq.gz" in files
+                has_test = has_test or f"{name}_B.seq.gz" in files
+        if has_train and has_test:
+            found.append(config)
+    return found
+
+
 TEST_SETS = {
     "_B.seq.gz": "DeepBind's held-out `_B` set (top-500 even-ranked peaks + 500 dinucleotide shuffles)",
     "test.fa": "DeMo's `test.fa` (the DeMo authors' copy of the held-out set; negatives are dinucleotide shuffles)",

@@ -72,3 +72,24 @@ def test_two_shards_then_merge(tmp_path, tfds_data_dir):
         assert card["seeds"]["seeds"] == [0, 1]
         assert card["seeds"]["test_auroc_mean"] == pytest.approx(merged["results"]["synthetic_tfbs/tiny"][arch])
         assert entry["metrics"]["published_seed"] == card["seeds"]["published_seed"]
+
+
+def test_encode_tfbs_alone_means_the_experiments_in_the_manual_dir(tmp_path):
+    import gzip
+
+    from deepmotif.core.errors import DeepMotifError
+
+    both = tmp_path / "GATA1_K562_GATA-1_USC"
+    both.mkdir()
+    (both / "train.fa").write_text(">1\nACGT\n")
+    (both / "test.fa").write_text(">1\nACGT\n")
+    for name, suffixes in (("ARID3A_K562_ARID3A_(sc-8821)_Stanford", ("_AC", "_B")),
+                           ("CTCF_K562_CTCF_Broad", ("_B",))):  # a test set alone cannot train
+        for suffix in suffixes:
+            with gzip.open(tmp_path / f"{name}{suffix}.seq.gz", "wt") as f:
+                f.write("FoldID\tEventID\tseq\tBound\n")
+    assert expand_experiments(["encode_tfbs"], tmp_path) == [
+        "encode_tfbs/ARID3A_K562_ARID3A_-sc-8821-_Stanford", "encode_tfbs/GATA1_K562_GATA-1_USC"]
+    assert len(expand_experiments(["encode_tfbs"])) > 500  # without a manual dir: every experiment
+    with pytest.raises(DeepMotifError, match="no ENCODE experiment"):
+        expand_experiments(["encode_tfbs"], tmp_path / "empty")
