@@ -3,11 +3,14 @@ inference, each alternated with the baseline round by round in one process (medi
 
     python bench/experiments.py training [--archs rnn cnn_rnn] [--rounds 5] [--n 1024]
     python bench/experiments.py inference [--archs cnn] [--rounds 5]
+    python bench/experiments.py export [--archs rnn cnn_rnn] [--rounds 5]
 
 Training variants (the model compiled as `zoo.training.fit_model` compiles it, fed from memory):
 `baseline`; `xla` (`jit_compile=True`); `unroll` (the LSTMs unrolled over the 101 steps instead of
 a while loop); `unroll_xla`. Inference variants of a `tf.function` over the Keras model at batch
-1024: `baseline`; `xla`; `chunks128` (the batch scored 128 at a time inside one call).
+1024: `baseline`; `xla`; `chunks128` (the batch scored 128 at a time inside one call). Export variants:
+`serving_default` of two SavedModels of one model (default hyperparameters, both strands) written by
+`zoo.saved_models.write_saved_model`, `keras_lstm` (`fuse_lstm=False`) and `fused_lstm`, at batch 1024.
 """
 
 from __future__ import annotations
@@ -119,19 +122,63 @@ def inference_variants(arch: str, rounds: int, batch: int = 1024) -> dict:
     return out
 
 
+def export_variants(arch: str, rounds: int, batch: int = 1024, calls: int = 3) -> dict:
+    import tempfile
+
+    import tensorflow as tf
+
+    from deepmotif.zoo.architectures import architecture_config, build
+    from deepmotif.zoo.saved_models import write_saved_model
+
+    model = build(**architecture_config(arch, reverse_complement=True))
+    x = tf.constant(np.eye(4, dtype=np.float32)[np.random.default_rng(0).integers(0, 4, (batch, 101))])
+    root = Path(tempfile.mkdtemp(prefix="bench_fused_lstm_"))
+    fns, loaded = {}, []
+    for name, fuse in (("keras_lstm", False), ("fused_lstm", True)):
+        start = time.perf_counter()
+        write_saved_model(model, root / name, fuse_lstm=fuse)
+        loaded.append(tf.saved_model.load(str(root / name)))  # the signature needs its object alive
+        fns[name] = loaded[-1].signatures["serving_default"]
+        fns[name](one_hot=x)  # warm
+        print(f"  {arch} {name}: exported and loaded in {time.perf_counter() - start:.1f} s", flush=True)
+    reference = model(x, training=False).numpy()
+    diffs = {name: float(np.abs(fn(one_hot=x)["probability"].numpy() - reference).max()) for name, fn in fns.items()}
+    rates, cpu = {name: [] for name in fns}, {name: [] for name in fns}
+    for _ in range(rounds):  # A B A B ...
+        for name, fn in fns.items():
+            start, start_cpu = time.perf_counter(), time.process_time()
+            for _ in range(calls):
+                fn(one_hot=x)["probability"].numpy()
+            rates[name].append(calls * batch / (time.perf_counter() - start))
+            cpu[name].append(1000 * (time.process_time() - start_cpu) / calls)
+    out = {name: {**stats(r), "max_abs_diff": diffs[name], "cpu_ms_per_batch": round(float(np.median(cpu[name])), 1)}
+           for name, r in rates.items()}
+    for name in out:
+        out[name]["vs_baseline"] = round(out[name]["median"] / out["keras_lstm"]["median"], 2)
+    return out
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=("training", "inference"))
+    parser.add_argument("what", choices=("training", "inference", "export"))
     parser.add_argument("--archs", nargs="+", default=["cnn", "rnn", "cnn_rnn"])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--n", type=int, default=1024)
+    parser.add_argument("--threads", type=int, default=0, help="TensorFlow's intra- and inter-op threads (0: its default)")
     args = parser.parse_args(argv)
+    if args.threads:
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
     for arch in args.archs:
-        result = (training_variants(arch, args.n, args.rounds) if args.what == "training"
-                  else inference_variants(arch, args.rounds))
+        variants = {"training": lambda: training_variants(arch, args.n, args.rounds),
+                    "inference": lambda: inference_variants(arch, args.rounds),
+                    "export": lambda: export_variants(arch, args.rounds)}
+        result = variants[args.what]()
         for name, r in result.items():
-            extra = {k: r[k] for k in ("trace_s", "first_loss", "max_abs_diff") if k in r}
+            extra = {k: r[k] for k in ("trace_s", "first_loss", "max_abs_diff", "cpu_ms_per_batch") if k in r}
             print(f"{arch:8} {name:11} {r['median']:>9,.0f} seq/s ({r['min']:,.0f}-{r['max']:,.0f}) "
                   f"x{r['vs_baseline']:.2f} {extra}", flush=True)
     return 0

@@ -22,6 +22,8 @@ The one-hot encoding runs in the graph (uppercased, ACGT, `N` -> zero row). A st
 than `W` or with another character fails with `InvalidArgument`. An empty batch gets empty
 outputs. Windows are scored `WINDOW_CHUNK` at a time, so memory is bounded whatever the lengths.
 Strands are as the model was trained (`--reverse-complement average` models average inside).
+A bidirectional LSTM is run by `zoo.fused_lstm`'s inference-only twin on the same variables
+(fewer operations per step; outputs equal Keras' to rounding).
 
 A version directory appears whole or not at all: it is written under a hidden sibling
 (TF Serving only loads all-digit names) and renamed into place.
@@ -200,14 +202,17 @@ def in_chunks(model, x, chunk: int | None):
     return tf.cond(tf.shape(x)[0] > chunk, chunked, whole)
 
 
-def write_saved_model(model, path, seq_len: int | None = None) -> None:
+def write_saved_model(model, path, seq_len: int | None = None, fuse_lstm: bool = True) -> None:
     """Write `model` (one-hot `(batch, W, 4)` -> probability) as a SavedModel at `path` with the
     `serving_default`, `predict_sequences`, `scan_sequences` and `predict_logits` signatures
-    (module docstring); `seq_len` is the window `W` (default: `window_of(model)`)."""
+    (module docstring); `seq_len` is the window `W` (default: `window_of(model)`). With `fuse_lstm`
+    every signature runs the bidirectional LSTM as `zoo.fused_lstm` computes it (same variables,
+    fewer operations per step); False keeps Keras' own layer (for comparison)."""
     import keras
     import tensorflow as tf
 
     from deepmotif.zoo.architectures import logit_model
+    from deepmotif.zoo.fused_lstm import inference_model
     from deepmotif.zoo.scanning import window_of
 
     if keras.backend.backend() != "tensorflow":
@@ -216,24 +221,26 @@ def write_saved_model(model, path, seq_len: int | None = None) -> None:
             "run `KERAS_BACKEND=tensorflow deepmotif export ...`"
         )
     seq_len = int(seq_len or window_of(model))
+    scorer = inference_model(model) if fuse_lstm else model  # the model itself when it has no LSTM
+    chunk = serving_chunk(model)
 
     def serve_one_hot(one_hot):
         # recurrent layers fail on an empty batch, so an empty request never reaches the model
         probability = tf.cond(tf.shape(one_hot)[0] > 0,
-                              lambda: in_chunks(model, one_hot, serving_chunk(model)),
+                              lambda: in_chunks(scorer, one_hot, chunk),
                               lambda: tf.zeros([0, 1], tf.float32))
         return {"probability": probability}
 
     def serve_sequences(sequences):
         tokens, lengths = string_tokens(sequences, seq_len, "predict_sequences")
-        scores, counts = window_probabilities(model, tokens, lengths, seq_len)
+        scores, counts = window_probabilities(scorer, tokens, lengths, seq_len)
         masked = tf.where(tf.range(tf.shape(scores)[1])[None, :] < counts[:, None], scores, -1.0)
         return {"probability": tf.reduce_max(masked, axis=1, keepdims=True),
                 "position": tf.argmax(masked, axis=1, output_type=tf.int64)}
 
     def scan_sequences(sequences):
         tokens, lengths = string_tokens(sequences, seq_len, "scan_sequences")
-        scores, counts = window_probabilities(model, tokens, lengths, seq_len)
+        scores, counts = window_probabilities(scorer, tokens, lengths, seq_len)
         return {"probability": scores, "windows": tf.cast(counts, tf.int64)}
 
     # Endpoints track the variables they use; `archive.track(model)` would store every weight twice.
@@ -248,6 +255,7 @@ def write_saved_model(model, path, seq_len: int | None = None) -> None:
         "scan_sequences", scan_sequences, [tf.TensorSpec((None,), tf.string, name="sequences")]
     )
     logits = logit_model(model)
+    logits = inference_model(logits) if fuse_lstm else logits
 
     def serve_logits(one_hot):
         logit = tf.cond(tf.shape(one_hot)[0] > 0,

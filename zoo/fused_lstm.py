@@ -1,0 +1,182 @@
+"""An inference-only bidirectional LSTM for exported graphs, on the trained layer's own weights.
+
+Keras runs a `Bidirectional(LSTM)` on the CPU as two while loops of about 16 operations per step.
+`bidirectional_lstm` runs both directions in one loop (states stacked; per step one batched matmul
+of `[x_t, 1, h]` with `[kernel; bias; recurrent_kernel]`, then the gates); `block_lstm` runs each
+direction as one `BlockLSTMV2` kernel. `implementation` picks the one measured faster for the
+layer's input width; either does 13-20% less CPU work than Keras' loops (bench/optimization_log.md).
+Computing the input projection of all steps as one matmul before the loop was measured slower.
+`inference_model` clones a model with every such layer replaced by `FusedBidirectionalLSTM`, which
+holds the original layer and so the same variables: the weights are neither copied nor changed,
+and the trained model is untouched; `zoo.saved_models.write_saved_model` exports that clone.
+Keras' LSTM (implementation 2): `z = x @ kernel + h @ recurrent_kernel + bias`, gates in the order
+i, f, c, o; `c = sigmoid(f) * c + sigmoid(i) * tanh(c_gate)`, `h = sigmoid(o) * tanh(c)`.
+"""
+
+from __future__ import annotations
+
+import keras
+
+
+def bidirectional_lstm(x, kernels, recurrent_kernels, biases):
+    """Both directions of a bidirectional LSTM with zero initial states, in one TensorFlow loop.
+
+    The directions are stacked: each step is one batched matmul of `[x_t, 1, h]` (the backward
+    direction reads `x` reversed) with `[kernel; bias; recurrent_kernel]`, then the gates.
+
+    Parameters
+    ----------
+    x : tf.Tensor
+        `(batch, steps, features)` inputs; `steps >= 1`.
+    kernels : tf.Tensor
+        `(2, features, 4 * units)` input kernels, forward then backward, gates i, f, c, o (Keras).
+    recurrent_kernels : tf.Tensor
+        `(2, units, 4 * units)` recurrent kernels, forward then backward.
+    biases : tf.Tensor
+        `(2, 4 * units)` biases, forward then backward.
+
+    Returns
+    -------
+    (tf.Tensor, tf.Tensor)
+        Forward and backward hidden states, each `(batch, steps, units)` in input time order (the
+        backward state at step `t` has read steps `t .. steps-1`), as Keras'
+        `Bidirectional(LSTM(units, return_sequences=True), merge_mode=None)` returns them.
+    """
+    import tensorflow as tf
+
+    units = recurrent_kernels.shape[1]
+    batch, steps = tf.shape(x)[0], tf.shape(x)[1]
+    time_major = tf.transpose(x, [1, 0, 2])  # (steps, batch, features)
+    time_major = tf.concat([time_major, tf.ones_like(time_major[..., :1])], -1)  # the 1 carries the bias
+    both = tf.stack([time_major, tf.reverse(time_major, [0])], 1)  # (steps, 2, batch, features + 1)
+    inputs = tf.TensorArray(x.dtype, size=steps).unstack(both)
+    weights = tf.concat([kernels, biases[:, None, :], recurrent_kernels], 1)  # (2, features + 1 + units, 4 units)
+
+    def step(t, h, c, outputs):
+        z = tf.matmul(tf.concat([inputs.read(t), h], -1), weights)  # (2, batch, 4 units)
+        i, f, g, o = tf.split(z, 4, axis=-1)
+        c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
+        h = tf.sigmoid(o) * tf.tanh(c)
+        return t + 1, h, c, outputs.write(t, h)
+
+    zeros = tf.zeros([2, batch, units], x.dtype)
+    outputs = tf.TensorArray(x.dtype, size=steps, element_shape=tf.TensorShape([2, None, units]))
+    _, _, _, outputs = tf.while_loop(lambda t, *_: t < steps, step, (tf.constant(0), zeros, zeros, outputs),
+                                     parallel_iterations=32)
+    hidden = tf.transpose(outputs.stack(), [1, 2, 0, 3])  # (2, batch, steps, units)
+    return hidden[0], tf.reverse(hidden[1], [1])
+
+
+def block_lstm(x, kernels, recurrent_kernels, biases):
+    """Both directions of a bidirectional LSTM with zero initial states, each one TensorFlow
+    `BlockLSTMV2` operation (all steps in one fused kernel, gates in Keras' order i, f, c, o).
+
+    Parameters and returns as `bidirectional_lstm`.
+    """
+    import tensorflow as tf
+
+    units = recurrent_kernels.shape[1]
+    batch, steps = tf.shape(x)[0], tf.shape(x)[1]
+    time_major = tf.transpose(x, [1, 0, 2])  # (steps, batch, features)
+    zeros, no_peephole = tf.zeros([batch, units], x.dtype), tf.zeros([units], x.dtype)
+    hidden = []
+    for direction, inputs in enumerate((time_major, tf.reverse(time_major, [0]))):
+        hidden.append(tf.raw_ops.BlockLSTMV2(
+            seq_len_max=tf.cast(steps, tf.int64), x=inputs, cs_prev=zeros, h_prev=zeros,
+            w=tf.concat([kernels[direction], recurrent_kernels[direction]], 0),
+            wci=no_peephole, wcf=no_peephole, wco=no_peephole, b=biases[direction],
+            cell_clip=0.0, use_peephole=False)[6])  # outputs i, cs, f, o, ci, co, h: h (steps, batch, units)
+    return tf.transpose(hidden[0], [1, 0, 2]), tf.transpose(tf.reverse(hidden[1], [0]), [1, 0, 2])
+
+
+def implementation(features: int | None, units: int):
+    """`block_lstm` for inputs wider than the state (each step is then mostly the `[x, h]` matmul,
+    which one fused kernel does best: cnn_rnn's 128 features), else `bidirectional_lstm` (rnn's 4:
+    there the block kernel's seven stored outputs per step cost more than the loop's operations).
+    Chosen by measurement (bench/optimization_log.md)."""
+    return block_lstm if features is not None and features > units else bidirectional_lstm
+
+
+def fusable(layer) -> bool:
+    """Whether `bidirectional_lstm` computes `layer` (float32 to rounding): a float32 `Bidirectional`
+    of two LSTMs with tanh/sigmoid activations, biases, `return_sequences=True`, no states returned,
+    not stateful, the backward one reading backwards, merged as a pair (`merge_mode=None`) or
+    concatenated."""
+    if not isinstance(layer, keras.layers.Bidirectional):
+        return False
+    forward, backward = layer.forward_layer, layer.backward_layer
+    if not all(isinstance(lstm, keras.layers.LSTM) for lstm in (forward, backward)):
+        return False
+    return (
+        layer.compute_dtype == "float32"  # mixed-precision models keep Keras' own rounding
+        and layer.merge_mode in (None, "concat") and not layer.return_state and layer.return_sequences
+        and not forward.go_backwards and backward.go_backwards
+        and forward.units == backward.units
+        and all(lstm.activation is keras.activations.tanh and lstm.recurrent_activation is keras.activations.sigmoid
+                and lstm.use_bias and not lstm.stateful and not lstm.return_state and lstm.return_sequences
+                for lstm in (forward, backward))
+    )
+
+
+class FusedBidirectionalLSTM(keras.layers.Layer):
+    """Inference-only twin of a fusable `Bidirectional(LSTM)` (see `fusable`), on its variables.
+
+    Input `(batch, steps, features)`; output as the wrapped layer's: a pair of `(batch, steps,
+    units)` tensors (`merge_mode=None`) or one `(batch, steps, 2 * units)`. Dropout inside the
+    LSTMs is inactive at inference, so `training` is ignored. Not meant to be saved: the Keras
+    model keeps the original layer.
+    """
+
+    def __init__(self, bidirectional, **kwargs):
+        super().__init__(name=bidirectional.name, dtype=bidirectional.dtype_policy, **kwargs)
+        self.bidirectional = bidirectional  # tracked: its variables are this layer's weights
+        self.built = True
+
+    def call(self, x, mask=None, initial_state=None, training=None):
+        import tensorflow as tf
+
+        if mask is not None or initial_state is not None:  # not what the fused loop computes
+            return self.bidirectional(x, mask=mask, initial_state=initial_state, training=False)
+        dtype = self.compute_dtype
+        cells = (self.bidirectional.forward_layer.cell, self.bidirectional.backward_layer.cell)
+        forward, backward = implementation(x.shape[-1], self.bidirectional.forward_layer.units)(
+            tf.cast(x, dtype),
+            tf.stack([tf.cast(cell.kernel.value, dtype) for cell in cells]),
+            tf.stack([tf.cast(cell.recurrent_kernel.value, dtype) for cell in cells]),
+            tf.stack([tf.cast(cell.bias.value, dtype) for cell in cells]),
+        )
+        if self.bidirectional.merge_mode == "concat":
+            return tf.concat([forward, backward], axis=-1)
+        return forward, backward
+
+    def compute_output_spec(self, x, mask=None, initial_state=None, training=None):
+        return self.bidirectional.compute_output_spec(x)
+
+
+def inference_model(model) -> keras.Model:
+    """`model` with every fusable `Bidirectional(LSTM)` replaced by `FusedBidirectionalLSTM`.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A functional model (nested functional models, e.g. a strand-averaging model's strand
+        network, are searched too), built.
+
+    Returns
+    -------
+    keras.Model
+        The same function of the same variables (all other layers are shared, not copied);
+        `model` itself when it has no fusable layer. For inference only.
+    """
+    from deepmotif.zoo.layer_walk import all_layers
+
+    if not any(fusable(layer) for layer in all_layers(model)):
+        return model
+
+    def swap(layer):
+        return FusedBidirectionalLSTM(layer) if fusable(layer) else layer
+
+    return keras.models.clone_model(model, clone_function=swap, recursive=True)
+
+
+__all__ = ["bidirectional_lstm", "block_lstm", "implementation", "fusable", "FusedBidirectionalLSTM", "inference_model"]
