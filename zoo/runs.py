@@ -57,9 +57,17 @@ def versions() -> dict:
     return out
 
 
+# A recipe's tables for other architectures: a run is defined by the values resolved for its own
+# (`learning_rate`, `early_stopping_patience`, ...), so changing another architecture's entry does
+# not make its runs "different".
+PER_ARCH_RECIPE_KEYS = ("arch_learning_rate", "arch_overrides", "arch_settings")
+
+
 def _identity(config: dict) -> dict:
     # Round-trip through JSON so tuples/lists and int/float spellings compare as stored.
     stable = {k: v for k, v in config.items() if k not in VOLATILE_KEYS}
+    if isinstance(stable.get("recipe"), dict):
+        stable["recipe"] = {k: v for k, v in stable["recipe"].items() if k not in PER_ARCH_RECIPE_KEYS}
     return json.loads(json.dumps(stable, sort_keys=True, default=str))
 
 

@@ -63,3 +63,17 @@ def test_a_good_model_name_passes():
     from deepmotif.zoo.registry import check_name
 
     assert check_name("GATA1_K562_GATA-1_USC.cnn_rnn") == "GATA1_K562_GATA-1_USC.cnn_rnn"
+
+
+def test_a_run_is_defined_by_its_own_architectures_recipe_values(tmp_path):
+    from deepmotif.zoo.recipes import get_recipe
+
+    recipe = get_recipe("default", "cnn")
+    config = {"dataset": "synthetic_tfbs/gata1", "arch": "cnn", "recipe": recipe, "epochs": 30}
+    runs.prepare_run_dir(tmp_path / "run", config)
+    # another architecture's learning rate changes in the recipe table: this CNN run still resumes
+    other = {**recipe, "arch_learning_rate": {**recipe["arch_learning_rate"], "cnn_rnn": 0.5}}
+    assert runs.prepare_run_dir(tmp_path / "run", {**config, "recipe": other}) == "resume"
+    # its own resolved learning rate changes: a different run
+    with pytest.raises(runs.IncompatibleRunError, match="recipe"):
+        runs.prepare_run_dir(tmp_path / "run", {**config, "recipe": {**recipe, "learning_rate": 0.5}})
