@@ -4,6 +4,7 @@ inference, each alternated with the baseline round by round in one process (medi
     python bench/experiments.py training [--archs rnn cnn_rnn] [--rounds 5] [--n 1024]
     python bench/experiments.py inference [--archs cnn] [--rounds 5]
     python bench/experiments.py export [--archs rnn cnn_rnn] [--rounds 5]
+    python bench/experiments.py fit [--archs cnn cnn_rnn] [--rounds 4] [--steps 64]
 
 Training variants (the model compiled as `zoo.training.fit_model` compiles it, fed from memory):
 `baseline`; `xla` (`jit_compile=True`); `unroll` (the LSTMs unrolled over the 101 steps instead of
@@ -11,6 +12,12 @@ a while loop); `unroll_xla`. Inference variants of a `tf.function` over the Kera
 1024: `baseline`; `xla`; `chunks128` (the batch scored 128 at a time inside one call). Export variants:
 `serving_default` of two SavedModels of one model (default hyperparameters, both strands) written by
 `zoo.saved_models.write_saved_model`, `keras_lstm` (`fuse_lstm=False`) and `fused_lstm`, at batch 1024.
+Fit variants (the project's path: `fit` over `datasets.pipeline.epoch_batches` with `steps_per_epoch`,
+under `zoo.training.deterministic`, with `zoo.training.training_callbacks` less the backup; one epoch per
+variant per round): `keras_bn` (Keras's own batch norm gradient); `lean_bn` (what `fit_model` runs:
+`zoo.batch_norm_gradient`); `fused_bn` (batch norm as `FusedBatchNormV3`, different arithmetic);
+`spe8`, `spe32` (`steps_per_execution`, with `keras_bn`). Each reports whether its weights after the
+rounds equal `keras_bn`'s bit for bit.
 """
 
 from __future__ import annotations
@@ -83,6 +90,98 @@ def training_variants(arch: str, n: int, rounds: int) -> dict:
     for name in variants:
         out[name] = {**stats(rates[name]), "trace_s": runs[name]["trace_s"], "first_loss": runs[name]["first_loss"]}
         out[name]["vs_baseline"] = round(out[name]["median"] / out["baseline"]["median"], 2) if name != "baseline" else 1.0
+    return out
+
+
+def _fused_batch_norm(model) -> int:
+    """Train every batch norm of `model` through `FusedBatchNormV3` (oneDNN) instead of Keras's ops."""
+    import keras
+    import tensorflow as tf
+
+    from deepmotif.zoo.layer_walk import all_layers
+
+    count = 0
+    for layer in all_layers(model):
+        if not isinstance(layer, keras.layers.BatchNormalization):
+            continue
+
+        def call(inputs, training=None, mask=None, layer=layer, keras_call=layer.call):
+            if training is not True or not layer.trainable:
+                return keras_call(inputs, training=training, mask=mask)
+            y, mean, variance = tf.compat.v1.nn.fused_batch_norm(  # (b, 1, L, C): NHWC
+                tf.expand_dims(inputs, 1), layer.gamma, layer.beta, epsilon=layer.epsilon, is_training=True)
+            rows = tf.cast(tf.shape(inputs)[0] * tf.shape(inputs)[1], tf.float32)
+            variance = variance * (rows - 1.0) / rows  # the fused op returns the unbiased variance
+            layer.moving_mean.assign(layer.moving_mean * layer.momentum + mean * (1.0 - layer.momentum))
+            layer.moving_variance.assign(layer.moving_variance * layer.momentum + variance * (1.0 - layer.momentum))
+            return tf.squeeze(y, 1)
+
+        layer.call = call
+        count += 1
+    return count
+
+
+def fit_variants(arch: str, steps: int, rounds: int) -> dict:
+    import tempfile
+
+    import keras
+
+    from deepmotif.datasets.pipeline import epoch_batches
+    from deepmotif.zoo.architectures import build
+    from deepmotif.zoo.batch_norm_gradient import lean_batch_norm_gradients
+    from deepmotif.zoo.recipes import make_optimizer
+    from deepmotif.zoo.resumption import EpochBackup
+    from deepmotif.zoo.training import deterministic, training_callbacks
+
+    cfg, recipe = model_config(arch)
+    batch = int(recipe["batch_size"])
+    n = batch * steps
+    rng = np.random.default_rng(0)
+    tokens, labels = rng.integers(0, 4, (n, 101)).astype(np.uint8), rng.integers(0, 2, n).astype(np.float32)
+    patches = {"keras_bn": None, "lean_bn": lean_batch_norm_gradients, "fused_bn": _fused_batch_norm,
+               "spe8": None, "spe32": None}
+
+    class EpochTimer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seconds.append(time.perf_counter() - self.start)
+
+    runs = {}
+    for name, patch in patches.items():
+        with deterministic(0):
+            model = build(**cfg)
+            if patch is not None:
+                patch(model)
+            model.compile(optimizer=make_optimizer(recipe, steps), loss=keras.losses.BinaryCrossentropy(),
+                          metrics=[keras.metrics.AUC(name="auroc"), keras.metrics.AUC(curve="PR", name="auprc")],
+                          steps_per_execution=int(name[3:]) if name.startswith("spe") else 1)
+        timer = EpochTimer()
+        timer.seconds = []
+        run_dir = tempfile.mkdtemp(prefix=f"bench_fit_{name}_")
+        callbacks = [timer] + [c for c in training_callbacks(run_dir, recipe, 0, [], 0) if not isinstance(c, EpochBackup)]
+        runs[name] = {"model": model, "timer": timer, "callbacks": callbacks}
+
+    def epoch(name: str, e: int) -> None:
+        with deterministic(0):
+            runs[name]["model"].fit(epoch_batches(tokens, labels, batch, epochs=e + 1, start_epoch=e), epochs=e + 1,
+                                    initial_epoch=e, steps_per_epoch=steps, callbacks=runs[name]["callbacks"],
+                                    verbose=0, shuffle=False)
+
+    for name in runs:  # epoch 0 traces
+        epoch(name, 0)
+    names = list(runs)
+    for e in range(1, rounds + 1):  # A B C ..., then ... C B A
+        for name in names if e % 2 else names[::-1]:
+            epoch(name, e)
+    reference = runs["keras_bn"]["model"].get_weights()
+    out = {}
+    for name in names:
+        weights = runs[name]["model"].get_weights()
+        out[name] = {**stats([n / s for s in runs[name]["timer"].seconds[1:]]),
+                     "identical": all(np.array_equal(a, b) for a, b in zip(reference, weights))}
+        out[name]["vs_baseline"] = round(out[name]["median"] / out["keras_bn"]["median"], 3)
     return out
 
 
@@ -160,10 +259,11 @@ def export_variants(arch: str, rounds: int, batch: int = 1024, calls: int = 3) -
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=("training", "inference", "export"))
+    parser.add_argument("what", choices=("training", "inference", "export", "fit"))
     parser.add_argument("--archs", nargs="+", default=["cnn", "rnn", "cnn_rnn"])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--n", type=int, default=1024)
+    parser.add_argument("--steps", type=int, default=64, help="fit: batches per epoch (a multiple of 32)")
     parser.add_argument("--threads", type=int, default=0, help="TensorFlow's intra- and inter-op threads (0: its default)")
     args = parser.parse_args(argv)
     if args.threads:
@@ -175,10 +275,11 @@ def main(argv=None) -> int:
     for arch in args.archs:
         variants = {"training": lambda: training_variants(arch, args.n, args.rounds),
                     "inference": lambda: inference_variants(arch, args.rounds),
-                    "export": lambda: export_variants(arch, args.rounds)}
+                    "export": lambda: export_variants(arch, args.rounds),
+                    "fit": lambda: fit_variants(arch, args.steps, args.rounds)}
         result = variants[args.what]()
         for name, r in result.items():
-            extra = {k: r[k] for k in ("trace_s", "first_loss", "max_abs_diff", "cpu_ms_per_batch") if k in r}
+            extra = {k: r[k] for k in ("trace_s", "first_loss", "max_abs_diff", "cpu_ms_per_batch", "identical") if k in r}
             print(f"{arch:8} {name:11} {r['median']:>9,.0f} seq/s ({r['min']:,.0f}-{r['max']:,.0f}) "
                   f"x{r['vs_baseline']:.2f} {extra}", flush=True)
     return 0
