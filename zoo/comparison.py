@@ -59,7 +59,7 @@ def _cell(value, interval, reference, spread=None) -> str:
 
 
 def results_table(results: dict, archs, references: dict, intervals: dict | None = None,
-                  spreads: dict | None = None) -> tuple[str, str]:
+                  spreads: dict | None = None, partial: dict | None = None) -> tuple[str, str]:
     """`results[dataset][arch]` -> test auROC (or None); -> `(markdown, csv)` with a mean row.
 
     `references[dataset]` holds `deepbind_star_auroc` / `deepbind_auroc` where published.
@@ -68,7 +68,8 @@ def results_table(results: dict, archs, references: dict, intervals: dict | None
     interval is above; `deepmotif.zoo.intervals.versus`), with a count per architecture under the
     table; the csv gains `<arch>_low`, `<arch>_high` and `<arch>_vs_DeepBind*` columns.
     `spreads[dataset][arch]`, when given (several seeds), is the seeds' standard deviation: shown as
-    `± sd` and written as `<arch>_sd` columns.
+    `± sd` and written as `<arch>_sd` columns. `partial[dataset][arch] = (mean, done, seeds)` shows,
+    in the markdown only, a cell whose seeds have not all finished (it counts in no mean).
     """
     intervals = intervals or {}
     spreads = spreads or {}
@@ -84,6 +85,8 @@ def results_table(results: dict, archs, references: dict, intervals: dict | None
         rows.append([run_folder(dataset), *(by_arch.get(a) for a in archs),
                      *(references.get(dataset, {}).get(k) for k, _ in ref_keys)])
         cells_md.append([_cell(by_arch.get(a), span, bar, spreads.get(dataset, {}).get(a))
+                         if by_arch.get(a) is not None or a not in (partial or {}).get(dataset, {}) else
+                         "— ({:.3f} from {} of {} seeds)".format(*partial[dataset][a])
                          for a, span in zip(archs, spans)])
         verdicts.append([versus(span, bar) if (span is not None and bar is not None) else None for span in spans])
     # An architecture's mean only over a complete column: a mean over the finished cells alone would
@@ -275,7 +278,7 @@ def _write_tables(out: Path, cells, several_seeds: bool, archs, references,
     seeds_of = {}
     for dataset, arch, seed in cells:
         seeds_of.setdefault((dataset, arch), []).append(seed)
-    intervals, spreads = {d: {} for d in datasets}, {d: {} for d in datasets}
+    intervals, spreads, partial = {d: {} for d in datasets}, {d: {} for d in datasets}, {d: {} for d in datasets}
     results = {d: {a: None for a in archs} for d in datasets}
     run_rows, missing = [], []
     for (dataset, arch), seeds in seeds_of.items():
@@ -283,6 +286,8 @@ def _write_tables(out: Path, cells, several_seeds: bool, archs, references,
         finished = [(seed, d) for seed, d in zip(seeds, dirs) if (d / runs.METRICS).is_file()]
         missing += [(dataset, arch, seed) for seed, d in zip(seeds, dirs) if not (d / runs.METRICS).is_file()]
         rows = [{**_run_row(dataset, arch, d, (wall or {}).get(d)), "seed": seed} for seed, d in finished]
+        if 0 < len(finished) < len(seeds):
+            partial[dataset][arch] = (sum(r["auroc"] for r in rows) / len(rows), len(finished), len(seeds))
         if len(finished) == len(seeds):  # a cell is reported only with all of its seeds
             if several_seeds:
                 summary = seeds_summary([d for _, d in finished])
@@ -297,10 +302,12 @@ def _write_tables(out: Path, cells, several_seeds: bool, archs, references,
                 if row["auroc_low"] is not None:
                     intervals[dataset][arch] = [row["auroc_low"], row["auroc_high"]]
         run_rows += rows
-    md, table_csv = results_table(results, archs, references, intervals, spreads if several_seeds else None)
+    md, table_csv = results_table(results, archs, references, intervals, spreads if several_seeds else None,
+                                  partial)
     if missing:
-        md += (f"\nNot finished ({len(missing)} of {len(cells)} runs; their cells show —): "
-               + "; ".join(f"{run_folder(d)} {a} seed {s}" for d, a, s in missing) + ".\n")
+        shown = "; ".join(f"{run_folder(d)} {a} seed {s}" for d, a, s in missing[:12])
+        more = f"; and {len(missing) - 12} more (runs.csv lists the finished ones)" if len(missing) > 12 else ""
+        md += f"\nNot finished ({len(missing)} of {len(cells)} runs; their cells show —): {shown}{more}.\n"
     atomic.write_text(out / "results.md", md)
     atomic.write_text(out / "results.csv", table_csv)
     if run_rows:

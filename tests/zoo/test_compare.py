@@ -83,3 +83,15 @@ def test_compare_end_to_end_skips_finished_runs(tmp_path, tfds_data_dir):
     rows = list(csv.DictReader((tmp_path / "runs.csv").open()))
     assert [r["arch"] for r in rows] == ["cnn", "rnn"] and all(r["n_train"] == "200" for r in rows)
     assert (tmp_path / "results.md").read_text() == first["markdown"]
+
+
+def test_a_cell_with_some_seeds_finished_is_shown_but_counts_in_no_mean():
+    results = {"encode_tfbs/A": {"cnn": 0.8}, "encode_tfbs/B": {"cnn": None}}
+    refs = {"encode_tfbs/A": {"deepbind_star_auroc": 0.95}, "encode_tfbs/B": {"deepbind_star_auroc": 0.85}}
+    md, table = results_table(results, ["cnn"], refs, spreads={"encode_tfbs/A": {"cnn": 0.01}},
+                              partial={"encode_tfbs/B": {"cnn": (0.7, 1, 3)}})
+    lines = md.strip().splitlines()
+    assert lines[2] == "| A | 0.800 ± 0.010 | 0.950 |"
+    assert lines[3] == "| B | — (0.700 from 1 of 3 seeds) | 0.850 |"
+    assert lines[4].startswith("| **mean** | — |")
+    assert list(csv.reader(table.splitlines()))[2][1] == ""  # the csv holds finished cells only
