@@ -14,9 +14,10 @@ Candidates (everything else is the `default` recipe, strands averaged):
   experiments. The cnn 1e-2 and cnn_rnn 3e-3 runs are the `average` runs of
   `bench/reverse_complement_selection.py` (the same settings), read where they exist.
 - rnn: the peak learning rate (1e-2, 3e-2) and the warm-up (1 or 3 epochs), 20 epochs without early stopping (so a long plateau is
-  seen whole), every other experiment in name order (five). The early-stopping patience for full
-  training is then read off these validation curves: the longest stretch any chosen-candidate run
-  spent without a new best validation auROC before its last improvement, plus two epochs.
+  seen whole), every other experiment in name order (five). A second stage trains the winner for 60
+  epochs too (the cosine schedule then spans 60) and keeps the budget with the higher mean. The
+  early-stopping patience is then read off the chosen runs' validation curves: the longest stretch
+  any of them spent without a new best validation auROC before it improved again, plus two epochs.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ CANDIDATES = {
     "rnn": {"lr1e-2": {"learning_rate": 1e-2}, "lr3e-2": {"learning_rate": 3e-2},
             "lr1e-2-warmup3": {"learning_rate": 1e-2, "warmup_epochs": 3}},
 }
+RNN_EPOCHS = (20, 60)  # the RNN's epoch budgets compared in the second stage
 # The runs of bench/reverse_complement_selection.py made with exactly these settings.
 REUSED = {("cnn", "lr1e-2"): "average", ("cnn_rnn", "lr3e-3"): "average"}
 
@@ -76,8 +78,8 @@ def run_one(experiment: str, arch: str, name: str, settings: dict, args) -> Path
     run = Path(args.out) / f"{experiment}.{arch}.{name}.s0"
     if not (run / "metrics.json").is_file():
         print(f"[{experiment} {arch} {name}]", flush=True)
-        recipe = {k: v for k, v in settings.items() if k != "learning_rate"}
-        epochs = args.rnn_epochs if arch == "rnn" else args.epochs
+        recipe = {k: v for k, v in settings.items() if k not in ("learning_rate", "epochs")}
+        epochs = settings.get("epochs") or (args.rnn_epochs if arch == "rnn" else args.epochs)
         if arch == "rnn":
             recipe["early_stopping_patience"] = 0  # off: the whole curve is the evidence
         train(f"encode_tfbs/{experiment}", arch, run, epochs=epochs, seed=0, learning_rate=settings["learning_rate"],
@@ -118,10 +120,27 @@ def main(argv=None) -> int:
         chosen = max(means, key=means.get)
         summary = {"experiments": names, "mean_validation_auroc": means, "experiments_won": wins,
                    "chosen": chosen, "settings": CANDIDATES[arch][chosen]}
-        if arch == "rnn":
-            waits = [longest_wait(r["validation_curve"]) for r in rows if r["candidate"] == chosen]
-            summary["longest_wait_epochs"] = max(waits)
-            summary["patience"] = max(waits) + 2
+        if arch == "rnn":  # second stage: the epoch budget, for the chosen rate and warm-up
+            budgets = {args.rnn_epochs: chosen}
+            for epochs in RNN_EPOCHS:
+                if epochs == args.rnn_epochs:
+                    continue
+                name = f"{chosen}-e{epochs}"
+                budgets[epochs] = name
+                for experiment in names:
+                    settings = {**CANDIDATES[arch][chosen], "epochs": epochs}
+                    run = run_one(experiment, arch, name, settings, args)
+                    metrics = json.loads((run / "metrics.json").read_text())
+                    result["rows"].append({"experiment": experiment, "arch": arch, "candidate": name,
+                                           "settings": settings, "validation_auroc": metrics["validation"]["auroc"],
+                                           "validation_curve": validation_curve(run), "run": str(run)})
+            by_budget = {e: float(np.mean([r["validation_auroc"] for r in result["rows"]
+                                           if r["arch"] == arch and r["candidate"] == c])) for e, c in budgets.items()}
+            epochs = max(by_budget, key=by_budget.get)
+            waits = [longest_wait(r["validation_curve"]) for r in result["rows"]
+                     if r["arch"] == arch and r["candidate"] == budgets[epochs]]
+            summary.update({"mean_validation_auroc_by_epochs": by_budget, "epochs": epochs,
+                            "longest_wait_epochs": max(waits), "patience": max(waits) + 2})
         result["summary"][arch] = summary
         result_path.parent.mkdir(exist_ok=True)
         tmp = result_path.with_suffix(".json.tmp")
@@ -134,7 +153,8 @@ def main(argv=None) -> int:
             print(f"| {experiment} | " + " | ".join(f"{cell[c]:.4f}" for c in CANDIDATES[arch]) + " |")
         print("| **mean** | " + " | ".join(f"**{means[c]:.4f}**" for c in CANDIDATES[arch]) + " |")
         print(f"\n{arch}: chosen `{chosen}` {summary['settings']} (experiments won: {wins})"
-              + (f"; patience {summary['patience']}" if arch == "rnn" else ""), flush=True)
+              + (f"; epochs {summary['epochs']} ({summary['mean_validation_auroc_by_epochs']}); patience "
+                 f"{summary['patience']}" if arch == "rnn" else ""), flush=True)
     return 0
 
 
