@@ -77,3 +77,14 @@ def test_a_run_is_defined_by_its_own_architectures_recipe_values(tmp_path):
     # its own resolved learning rate changes: a different run
     with pytest.raises(runs.IncompatibleRunError, match="recipe"):
         runs.prepare_run_dir(tmp_path / "run", {**config, "recipe": {**recipe, "learning_rate": 0.5}})
+
+
+def test_per_architecture_recipe_settings_apply_unless_overridden():
+    from deepmotif.zoo.recipes import get_recipe
+
+    rnn, cnn = get_recipe("default", "rnn"), get_recipe("default", "cnn")
+    assert (rnn["epochs"], rnn["early_stopping_patience"]) == (60, 30)  # chosen on validation (§1c)
+    assert (cnn["epochs"], cnn["early_stopping_patience"]) == (30, 6)
+    assert get_recipe("default", "rnn", epochs=5)["epochs"] == 5
+    assert get_recipe("default", "rnn", early_stopping_patience=3)["early_stopping_patience"] == 3
+    assert get_recipe("demo", "rnn")["epochs"] == 50
