@@ -28,7 +28,7 @@ def built(tmp_path_factory):
     return data_dir
 
 
-def test_card_names_the_test_set_the_dataset_was_built_from(built):
+def test_card_names_the_test_set_the_dataset_was_built_from(built, tmp_path):
     demo = dataset_metadata(f"encode_tfbs/{GATA1}", data_dir=built)
     deepbind = dataset_metadata(f"encode_tfbs/{ARID3A}", data_dir=built)
     assert (demo["test_file"], demo["train_file"]) == ("test.fa", "train.fa")
@@ -41,7 +41,8 @@ def test_card_names_the_test_set_the_dataset_was_built_from(built):
     for training in cards.values():
         assert any("ENCODE data use policy" in text for text in training["data_licenses"])
         assert "Alipanahi" in training["data_citation"]
-    unbuilt = card_from_run({"dataset": f"encode_tfbs/{GATA1}"}, {})["training"]  # not built here: say so
+    # not built in this data dir (whatever TFDS's default dir holds on this machine): say so
+    unbuilt = card_from_run({"dataset": f"encode_tfbs/{GATA1}", "data_dir": str(tmp_path / "empty")}, {})["training"]
     assert "which one is recorded when the dataset is built here" in unbuilt["provenance"]
 
 
