@@ -49,12 +49,21 @@ def _unroll(model) -> int:
     return count
 
 
+def compile_as_fit_model(model, recipe: dict, steps_per_epoch: int, **options) -> None:
+    """Compile `model` as `zoo.training.fit_model` does (optimizer, loss, both AUC metrics), plus `options`."""
+    import keras
+
+    from deepmotif.zoo.recipes import make_optimizer
+
+    model.compile(optimizer=make_optimizer(recipe, steps_per_epoch), loss=keras.losses.BinaryCrossentropy(),
+                  metrics=[keras.metrics.AUC(name="auroc"), keras.metrics.AUC(curve="PR", name="auprc")], **options)
+
+
 def training_variants(arch: str, n: int, rounds: int) -> dict:
     import keras
     import tensorflow as tf
 
     from deepmotif.zoo.architectures import build
-    from deepmotif.zoo.recipes import make_optimizer
 
     cfg, recipe = model_config(arch)
     batch = int(recipe["batch_size"])
@@ -72,9 +81,7 @@ def training_variants(arch: str, n: int, rounds: int) -> dict:
         model = build(**cfg)
         if unroll:
             _unroll(model)
-        model.compile(optimizer=make_optimizer(recipe, len(xb)), loss=keras.losses.BinaryCrossentropy(),
-                      metrics=[keras.metrics.AUC(name="auroc"), keras.metrics.AUC(curve="PR", name="auprc")],
-                      jit_compile=xla)
+        compile_as_fit_model(model, recipe, len(xb), jit_compile=xla)
         start = time.perf_counter()
         first = model.train_on_batch(xb[0], yb[0], return_dict=True)["loss"]
         runs[name] = {"model": model, "trace_s": round(time.perf_counter() - start, 2), "first_loss": float(first)}
@@ -129,7 +136,6 @@ def fit_variants(arch: str, steps: int, rounds: int) -> dict:
     from deepmotif.datasets.pipeline import epoch_batches
     from deepmotif.zoo.architectures import build
     from deepmotif.zoo.batch_norm_gradient import lean_batch_norm_gradients
-    from deepmotif.zoo.recipes import make_optimizer
     from deepmotif.zoo.resumption import EpochBackup
     from deepmotif.zoo.training import deterministic, training_callbacks
 
@@ -154,9 +160,8 @@ def fit_variants(arch: str, steps: int, rounds: int) -> dict:
             model = build(**cfg)
             if patch is not None:
                 patch(model)
-            model.compile(optimizer=make_optimizer(recipe, steps), loss=keras.losses.BinaryCrossentropy(),
-                          metrics=[keras.metrics.AUC(name="auroc"), keras.metrics.AUC(curve="PR", name="auprc")],
-                          steps_per_execution=int(name[3:]) if name.startswith("spe") else 1)
+            compile_as_fit_model(model, recipe, steps,
+                                 steps_per_execution=int(name[3:]) if name.startswith("spe") else 1)
         timer = EpochTimer()
         timer.seconds = []
         run_dir = tempfile.mkdtemp(prefix=f"bench_fit_{name}_")

@@ -93,8 +93,8 @@ def main(argv=None) -> int:
         return f"{cell['auroc']:.3f} ± {cell['sd']:.3f} [{low:.3f}, {high:.3f}]"
 
     z = result["zero_shot"]
-    print(f"\n| training = validation sequences | zero-shot | from scratch | fine-tuned, conv frozen | "
-          f"fine-tuned, all layers |\n|---|---|---|---|---|")
+    print("\n| training = validation sequences | zero-shot | from scratch | fine-tuned, conv frozen | "
+          "fine-tuned, all layers |\n|---|---|---|---|---|")
     for size in map(int, args.sizes.split(",")):
         cells = {c["condition"]: c for c in result["cells"] if c["n"] == size}
         print(f"| {size} | {z['auroc']:.3f} [{z['interval'][0]:.3f}, {z['interval'][1]:.3f}] | "

@@ -138,32 +138,25 @@ def results_table(results: dict, archs, references: dict, intervals: dict | None
     return md.getvalue(), out.getvalue()
 
 
-def _interval_from_predictions(run_dir: Path):
-    """The 95% bootstrap interval of a run's test auROC from `predictions_test.npz` (runs whose
-    metrics.json predates intervals), or None."""
+def _interval_from_predictions(run_dirs: list[Path]):
+    """The 95% bootstrap interval of the runs' mean test auROC from their `predictions_test.npz` (one
+    run: its own interval, for runs whose metrics.json predates intervals; several: paired over the
+    same test sequences), or None when a file is missing, the runs scored different sequences, or the
+    test set holds one class."""
     import numpy as np
 
     from deepmotif.zoo.intervals import bootstrap_intervals
 
-    path = run_dir / runs.PREDICTIONS
-    if not path.is_file():
+    saved = []
+    for run_dir in run_dirs:
+        path = Path(run_dir) / runs.PREDICTIONS
+        if not path.is_file():
+            return None
+        with np.load(path, allow_pickle=False) as npz:
+            saved.append((npz["y_true"], npz["y_score"], npz["id"]))
+    if not all(np.array_equal(ids, saved[0][2]) for _, _, ids in saved) or len(np.unique(saved[0][0])) < 2:
         return None
-    with np.load(path, allow_pickle=False) as saved:
-        y_true, y_score = saved["y_true"], saved["y_score"]
-    if len(np.unique(y_true)) < 2:
-        return None
-    return bootstrap_intervals(y_true, y_score)["auroc_ci"]
-
-
-def _test_predictions(run_dir: Path):
-    """`(y_true, y_score, ids)` of a run's `predictions_test.npz`, or None."""
-    import numpy as np
-
-    path = run_dir / runs.PREDICTIONS
-    if not path.is_file():
-        return None
-    with np.load(path, allow_pickle=False) as saved:
-        return saved["y_true"], saved["y_score"], saved["id"]
+    return bootstrap_intervals(saved[0][0], np.stack([score for _, score, _ in saved]))["auroc_ci"]
 
 
 def seeds_summary(run_dirs: list[Path]) -> dict:
@@ -182,27 +175,19 @@ def seeds_summary(run_dirs: list[Path]) -> dict:
     """
     import numpy as np
 
-    from deepmotif.zoo.intervals import bootstrap_intervals
-
     metrics = [runs.read_json(d / runs.METRICS) for d in run_dirs]
     aurocs = [m["test"]["auroc"] for m in metrics]
     by_validation = sorted(range(len(run_dirs)), key=lambda i: (metrics[i]["validation"]["auroc"], i))
     published = run_dirs[by_validation[(len(run_dirs) - 1) // 2]]
-    saved = [_test_predictions(d) for d in run_dirs]
-    interval = None
-    if all(s is not None for s in saved) and all(np.array_equal(s[2], saved[0][2]) for s in saved):
-        y_true = saved[0][0]
-        if len(np.unique(y_true)) == 2:
-            interval = bootstrap_intervals(y_true, np.stack([s[1] for s in saved]))["auroc_ci"]
     return {"auroc": float(np.mean(aurocs)), "sd": float(np.std(aurocs, ddof=1)) if len(aurocs) > 1 else 0.0,
-            "interval": interval, "published": published}
+            "interval": _interval_from_predictions(run_dirs), "published": published}
 
 
 def _run_row(dataset: str, arch: str, run_dir: Path, seconds: float | None) -> dict:
     metrics = runs.read_json(run_dir / runs.METRICS)
     config = runs.read_config(run_dir)
     test = metrics["test"]
-    span = test.get("auroc_ci") or _interval_from_predictions(run_dir)
+    span = test.get("auroc_ci") or _interval_from_predictions([run_dir])
     return {"experiment": run_folder(dataset), "arch": arch, "auroc": test["auroc"],
             "auroc_low": None if span is None else span[0], "auroc_high": None if span is None else span[1],
             "auprc": test["auprc"], "validation_auroc": metrics.get("validation", {}).get("auroc"),
@@ -271,9 +256,10 @@ def run_dir_of(out, dataset: str, arch: str, seed: int, several_seeds: bool) -> 
 def _write_tables(out: Path, cells, several_seeds: bool, archs, references,
                   wall: dict | None = None) -> tuple[dict, str, str, list]:
     """Tabulate the finished runs of `cells` into `out/results.{md,csv}` and `out/runs.csv`;
-    returns `(results, markdown, csv, missing cells)`. Several seeds: a cell is shown once all its
-    seeds have finished, as the seeds' mean ± sd with the interval of that mean (`seeds_summary`);
-    `runs.csv` marks the seed to publish (`published`: median validation auROC)."""
+    returns `(results, markdown, csv, missing cells)`. Several seeds: a cell counts once all its seeds
+    have finished, as the seeds' mean ± sd with the interval of that mean (`seeds_summary`); before
+    that the markdown shows the finished seeds' mean and count. `runs.csv` marks the seed to publish
+    (`published`: median validation auROC)."""
     datasets = list(dict.fromkeys(d for d, _, _ in cells))
     seeds_of = {}
     for dataset, arch, seed in cells:

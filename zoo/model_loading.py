@@ -17,7 +17,6 @@ Keras files are always loaded with `safe_mode=True`: a Lambda layer's Python byt
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 

@@ -21,7 +21,6 @@ chunks while keeping only a bounded pool of candidates.
 from __future__ import annotations
 
 import bisect
-from pathlib import Path
 from typing import Callable, Iterable, Iterator, NamedTuple
 
 import numpy as np

@@ -312,7 +312,7 @@ def train(dataset: str | None = None, arch: str = DEFAULT_ARCH, out="runs/latest
 
     strategy_name = distributed.resolve_strategy(strategy)
     dist = distributed.make_strategy(strategy_name)  # before any TF op: collectives are set up at start
-    from deepmotif.zoo.architectures import architecture_config, build
+    from deepmotif.zoo.architectures import architecture_config
 
     dataset = dataset or DEFAULT_DATASET
     rec = get_recipe(recipe, arch, **{**(recipe_overrides or {}), "epochs": epochs, "batch_size": batch_size,
