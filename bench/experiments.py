@@ -7,8 +7,10 @@ inference, each alternated with the baseline round by round in one process (medi
     python bench/experiments.py fit [--archs cnn cnn_rnn] [--rounds 4] [--steps 64]
 
 Training variants (the model compiled as `zoo.training.fit_model` compiles it, fed from memory):
-`baseline`; `xla` (`jit_compile=True`); `unroll` (the LSTMs unrolled over the 101 steps instead of
-a while loop); `unroll_xla`. Inference variants of a `tf.function` over the Keras model at batch
+`baseline` (what `build` trains: the bi-LSTM through `zoo.fused_lstm`'s BlockLSTM kernels);
+`keras_lstm` (Keras's own LSTM loops); on Keras's loops, since XLA cannot compile BlockLSTM: `xla`
+(`jit_compile=True`); `unroll` (the LSTMs unrolled over the 101 steps instead of a while loop);
+`unroll_xla`. Inference variants of a `tf.function` over the Keras model at batch
 1024: `baseline`; `xla`; `chunks128` (the batch scored 128 at a time inside one call). Export variants:
 `serving_default` of two SavedModels of one model (default hyperparameters, both strands) written by
 `zoo.saved_models.write_saved_model`, `keras_lstm` (`fuse_lstm=False`) and `fused_lstm`, at batch 1024.
@@ -23,6 +25,7 @@ rounds equal `keras_bn`'s bit for bit.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -35,6 +38,20 @@ import numpy as np  # noqa: E402
 
 from timing import stats  # noqa: E402
 from training_speed import model_config  # noqa: E402
+
+
+@contextlib.contextmanager
+def keras_lstm_loops(active: bool = True):
+    """While active, models trace Keras's own LSTM loops instead of `zoo.fused_lstm`'s kernels."""
+    from deepmotif.zoo import fused_lstm
+
+    original = fused_lstm.runs_fused
+    if active:
+        fused_lstm.runs_fused = lambda layer: False
+    try:
+        yield
+    finally:
+        fused_lstm.runs_fused = original
 
 
 def _unroll(model) -> int:
@@ -72,18 +89,19 @@ def training_variants(arch: str, n: int, rounds: int) -> dict:
     y = rng.integers(0, 2, n).astype(np.float32)
     xb = [tf.constant(x[i:i + batch]) for i in range(0, n, batch)]
     yb = [tf.constant(y[i:i + batch]) for i in range(0, n, batch)]
-    variants = {"baseline": (False, False), "xla": (True, False)}
+    variants = {"baseline": (False, False, False), "xla": (True, False, True)}  # (xla, unroll, Keras's loops)
     if arch != "cnn":
-        variants |= {"unroll": (False, True), "unroll_xla": (True, True)}
+        variants |= {"keras_lstm": (False, False, True), "unroll": (False, True, True), "unroll_xla": (True, True, True)}
     runs = {}
-    for name, (xla, unroll) in variants.items():
+    for name, (xla, unroll, keras_loops) in variants.items():
         keras.utils.set_random_seed(0)
         model = build(**cfg)
         if unroll:
             _unroll(model)
         compile_as_fit_model(model, recipe, len(xb), jit_compile=xla)
         start = time.perf_counter()
-        first = model.train_on_batch(xb[0], yb[0], return_dict=True)["loss"]
+        with keras_lstm_loops(keras_loops):  # the step is traced by its first call
+            first = model.train_on_batch(xb[0], yb[0], return_dict=True)["loss"]
         runs[name] = {"model": model, "trace_s": round(time.perf_counter() - start, 2), "first_loss": float(first)}
     rates = {name: [] for name in variants}
     for _ in range(rounds):
@@ -211,6 +229,8 @@ def inference_variants(arch: str, rounds: int, batch: int = 1024) -> dict:
     fns = {"baseline": tf.function(whole, input_signature=spec),
            "xla": tf.function(whole, input_signature=spec, jit_compile=True),
            "chunks128": tf.function(chunks, input_signature=spec)}
+    with keras_lstm_loops():  # XLA cannot compile BlockLSTM: trace the xla variant on Keras's loops
+        fns["xla"](x)
     reference = fns["baseline"](x).numpy()
     diffs = {name: float(np.abs(fn(x).numpy() - reference).max()) for name, fn in fns.items()}
     rates = {name: [] for name in fns}

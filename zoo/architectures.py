@@ -10,7 +10,8 @@ Layer names are part of the API: `interpret/` and `export` find them by name.
 - `logit`: the positive-class score before the sigmoid (float32 even under mixed precision).
 - `probability`: the float32 sigmoid output.
 - `conv1`, `conv2`, `conv3`: convolutions (`cnn`; `cnn_rnn` has only `conv1`).
-- `bilstm`: the bidirectional LSTM (`rnn`, `cnn_rnn`), returning both directions' sequences.
+- `bilstm`: the bidirectional LSTM (`rnn`, `cnn_rnn`), returning both directions' sequences: a
+  `zoo.fused_lstm.FusedBidirectional` (Keras' `Bidirectional`, fused kernels on the TensorFlow CPU backend).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import keras
 from keras import layers, ops
 
 from deepmotif.core.sequences import DEFAULT_SEQ_LEN
+from deepmotif.zoo.fused_lstm import FusedBidirectional
 from deepmotif.zoo.hyperparameters import ARCHITECTURES, DEFAULTS, architecture_config  # noqa: F401  (public here too)
 
 
@@ -61,7 +63,7 @@ def _conv_block(x, filters, kernel_size, padding, batch_norm, name):
 
 def _bilstm_mean(x, units):
     """Bi-LSTM whose each direction is averaged over time, then concatenated (paper's RNN)."""
-    forward, backward = layers.Bidirectional(
+    forward, backward = FusedBidirectional(  # Keras' Bidirectional; fused kernels on the TF CPU backend
         layers.LSTM(units, return_sequences=True), merge_mode=None, name="bilstm"
     )(x)
     forward = layers.GlobalAveragePooling1D(name="forward_mean")(forward)

@@ -124,9 +124,12 @@ def test_fused_layer_shares_the_weights_and_equals_keras_for_both_merges():
 
 
 def test_the_tiny_models_exercise_both_implementations():
-    for arch, expected in (("rnn", bidirectional_lstm), ("cnn_rnn", block_lstm)):
+    from deepmotif.zoo.fused_lstm import training_implementation
+
+    for arch, expected, trained_by in (("rnn", bidirectional_lstm, block_lstm), ("cnn_rnn", block_lstm, None)):
         layer = weighted_layer(scrambled(arch, False), "bilstm")
         assert implementation(layer.input.shape[-1], layer.forward_layer.units) is expected
+        assert training_implementation(layer.input.shape[-1], layer.forward_layer.units) is trained_by
 
 
 @pytest.mark.parametrize("lstm", [bidirectional_lstm, block_lstm])
@@ -168,3 +171,89 @@ def test_only_float32_bidirectional_lstms_are_fused():
     assert not fusable(keras.layers.Bidirectional(keras.layers.LSTM(4, return_sequences=True, activation="relu")))
     cnn = build("cnn", seq_len=SEQ_LEN, filters=[4, 4, 4], kernel_sizes=[3, 3, 3])
     assert inference_model(cnn) is cnn
+
+
+@pytest.mark.parametrize("arch", ["rnn", "cnn_rnn"])
+@pytest.mark.parametrize("lstm", [bidirectional_lstm, block_lstm])
+def test_gradients_equal_keras_for_weights_and_inputs(arch, lstm):
+    """Training differentiates the fused kernels: their gradients with respect to every weight and to
+    the input equal those of Keras' own loops (TensorFlow's BlockLSTMV2 fails this: its gradient
+    swaps the forget and cell gates)."""
+    import tensorflow as tf
+
+    model = scrambled(arch, False)
+    layer = weighted_layer(model, "bilstm")
+    weights = [tf.Variable(w) for w in keras_lstm_weights(layer)]
+    x = tf.constant(np.random.default_rng(3).normal(size=(6, SEQ_LEN, layer.input.shape[-1])).astype(np.float32))
+    probes = tf.constant(np.random.default_rng(4).normal(size=(2, 6, SEQ_LEN, 4)).astype(np.float32))
+
+    def gradients(outputs_of):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            forward, backward = outputs_of(x)
+            loss = tf.reduce_sum(forward * probes[0]) + tf.reduce_sum(backward * probes[1])
+        return tape.gradient(loss, [*weights, x])
+
+    cells = (layer.forward_layer.cell, layer.backward_layer.cell)
+    keras_weights = [cell.kernel for cell in cells] + [cell.recurrent_kernel for cell in cells] + [cell.bias for cell in cells]
+
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        forward, backward = layer.forward_layer(x), tf.reverse(layer.backward_layer(x), [1])
+        loss = tf.reduce_sum(forward * probes[0]) + tf.reduce_sum(backward * probes[1])
+    expected = tape.gradient(loss, [*keras_weights, x])
+    expected = [tf.stack(expected[0:2]), tf.stack(expected[2:4]), tf.stack(expected[4:6]), expected[6]]
+    got = gradients(lambda inputs: lstm(inputs, *weights))
+    for name, e, g in zip(("kernel", "recurrent_kernel", "bias", "input"), expected, got):
+        scale = float(tf.reduce_max(tf.abs(e)))
+        assert scale > 0.1, name
+        np.testing.assert_allclose(g, e, rtol=0, atol=1e-5 * scale, err_msg=name)
+
+
+def test_built_models_train_like_keras_and_save_as_keras_layers(tmp_path, monkeypatch):
+    """`build` uses `FusedBidirectional`: a few optimizer steps give the weights Keras' own
+    `Bidirectional` gives (same start, same data), and the model saves and loads with the class."""
+    import keras
+
+    from deepmotif.zoo import fused_lstm
+    from deepmotif.zoo.fused_lstm import FusedBidirectional
+
+    tokens = random_tokens(64, seed=5)
+    x, y = one_hot(tokens), (tokens == 2).sum(1, keepdims=True).astype(np.float32) > 3
+
+    traced = []
+    monkeypatch.setattr(fused_lstm, "block_lstm", lambda *args: traced.append(1) or block_lstm(*args))
+
+    def trained(fused: bool):
+        monkeypatch.setattr(fused_lstm, "runs_fused", lambda layer: fused and fusable(layer))
+        keras.utils.set_random_seed(0)  # the same dropout masks in both
+        model = scrambled("rnn", True)
+        assert isinstance(weighted_layer(model, "bilstm"), FusedBidirectional)
+        model.compile(optimizer=keras.optimizers.SGD(0.2), loss="binary_crossentropy")
+        model.fit(x, y.astype(np.float32), batch_size=16, epochs=2, shuffle=False, verbose=0)
+        return model
+
+    fused_model = trained(True)
+    assert traced  # training ran the block kernels
+    keras_model = trained(False)
+    moved = max(float(np.abs(a - b).max()) for a, b in zip(fused_model.get_weights(), scrambled("rnn", True).get_weights()))
+    assert moved > 1e-2  # training moved the weights, so equal weights below mean equal training
+    for a, b in zip(fused_model.get_weights(), keras_model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-4)
+
+    monkeypatch.undo()
+    path = tmp_path / "rnn.keras"
+    fused_model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert isinstance(weighted_layer(loaded, "bilstm"), FusedBidirectional)
+    np.testing.assert_allclose(predict(loaded, tokens), predict(fused_model, tokens), rtol=0, atol=1e-6)
+
+
+def test_fused_kernels_run_only_where_they_compute_the_layer():
+    import keras
+
+    from deepmotif.zoo.fused_lstm import FusedBidirectional, runs_fused
+
+    assert runs_fused(FusedBidirectional(keras.layers.LSTM(4, return_sequences=True)))  # TF backend, CPU, float32
+    assert not runs_fused(FusedBidirectional(keras.layers.LSTM(4, return_sequences=True), dtype="mixed_float16"))
+    assert not runs_fused(FusedBidirectional(keras.layers.LSTM(4, return_sequences=True, dropout=0.2)))
