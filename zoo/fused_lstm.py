@@ -5,9 +5,10 @@ and trains it through the gradient of those loops. `bidirectional_lstm` runs bot
 loop (states stacked; per step one batched matmul of `[x_t, 1, h]` with `[kernel; bias;
 recurrent_kernel]`, then the gates); `block_lstm` runs each direction as one `BlockLSTM` kernel,
 whose registered gradient is one fused kernel too. `implementation` picks the one measured faster
-for inference at the layer's input width, `training_implementation` the one for training (`block_lstm`
-for narrow inputs, 1.7x Keras' loops on the RNN; Keras' loops for wide ones: bench/optimization_log.md). `BlockLSTMV2` is not used: on TensorFlow 2.21
-its forward pass agrees with Keras but its gradient mixes up the forget and cell gates.
+for inference at the layer's input width, `training_implementation` the one for training
+(`block_lstm` for narrow inputs, 1.7x Keras' loops on the RNN; Keras' loops for wide ones:
+bench/optimization_log.md). `BlockLSTMV2` is not used: on TensorFlow 2.21 its forward pass agrees
+with Keras but its gradient is wrong (worst on the forget and cell gates).
 
 - `FusedBidirectional` is the `Bidirectional` the architectures build: on the TensorFlow backend,
   on the CPU, in float32, it computes with these kernels (training and inference); on any other

@@ -178,7 +178,7 @@ def test_only_float32_bidirectional_lstms_are_fused():
 def test_gradients_equal_keras_for_weights_and_inputs(arch, lstm):
     """Training differentiates the fused kernels: their gradients with respect to every weight and to
     the input equal those of Keras' own loops (TensorFlow's BlockLSTMV2 fails this: its gradient
-    swaps the forget and cell gates)."""
+    is wrong, worst on the forget and cell gates)."""
     import tensorflow as tf
 
     model = scrambled(arch, False)
