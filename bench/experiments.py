@@ -12,8 +12,10 @@ Training variants (the model compiled as `zoo.training.fit_model` compiles it, f
 (`jit_compile=True`); `unroll` (the LSTMs unrolled over the 101 steps instead of a while loop);
 `unroll_xla`. Inference variants of a `tf.function` over the Keras model at batch
 1024: `baseline`; `xla`; `chunks128` (the batch scored 128 at a time inside one call). Export variants:
-`serving_default` of two SavedModels of one model (default hyperparameters, both strands) written by
-`zoo.saved_models.write_saved_model`, `keras_lstm` (`fuse_lstm=False`) and `fused_lstm`, at batch 1024.
+`serving_default` of SavedModels of one model (the recipe's: both strands, batch norm in the cnn and
+cnn_rnn) written by `zoo.saved_models.write_saved_model`, at batch 1024: `keras_layers`
+(`fuse_lstm=False, fold_batch_norm=False`), `fused_lstm` (`fold_batch_norm=False`) and `lean` (both,
+what exports write).
 Fit variants (the project's path: `fit` over `datasets.pipeline.epoch_batches` with `steps_per_epoch`,
 under `zoo.training.deterministic`, with `zoo.training.training_callbacks` less the backup; one epoch per
 variant per round): `keras_bn` (Keras's own batch norm gradient); `lean_bn` (what `fit_model` runs:
@@ -251,16 +253,17 @@ def export_variants(arch: str, rounds: int, batch: int = 1024, calls: int = 3) -
 
     import tensorflow as tf
 
-    from deepmotif.zoo.architectures import architecture_config, build
+    from deepmotif.zoo.architectures import build
     from deepmotif.zoo.saved_models import write_saved_model
 
-    model = build(**architecture_config(arch, reverse_complement=True))
+    cfg, _ = model_config(arch)  # the recipe's model: both strands, batch norm in the cnn and cnn_rnn
+    model = build(**cfg)
     x = tf.constant(np.eye(4, dtype=np.float32)[np.random.default_rng(0).integers(0, 4, (batch, 101))])
     root = Path(tempfile.mkdtemp(prefix="bench_fused_lstm_"))
     fns, loaded = {}, []
-    for name, fuse in (("keras_lstm", False), ("fused_lstm", True)):
+    for name, fuse, fold in (("keras_layers", False, False), ("fused_lstm", True, False), ("lean", True, True)):
         start = time.perf_counter()
-        write_saved_model(model, root / name, fuse_lstm=fuse)
+        write_saved_model(model, root / name, fuse_lstm=fuse, fold_batch_norm=fold)
         loaded.append(tf.saved_model.load(str(root / name)))  # the signature needs its object alive
         fns[name] = loaded[-1].signatures["serving_default"]
         fns[name](one_hot=x)  # warm
@@ -278,7 +281,7 @@ def export_variants(arch: str, rounds: int, batch: int = 1024, calls: int = 3) -
     out = {name: {**stats(r), "max_abs_diff": diffs[name], "cpu_ms_per_batch": round(float(np.median(cpu[name])), 1)}
            for name, r in rates.items()}
     for name in out:
-        out[name]["vs_baseline"] = round(out[name]["median"] / out["keras_lstm"]["median"], 2)
+        out[name]["vs_baseline"] = round(out[name]["median"] / out["keras_layers"]["median"], 2)
     return out
 
 

@@ -146,4 +146,4 @@ def averages_strands(model) -> bool:
 
 def logit_model(model: keras.Model) -> keras.Model:
     """The same network, ending at the float32 `logit` (what saliency differentiates)."""
-    return keras.Model(model.inputs, model.get_layer("logit").output, name=f"{model.name}_logit")
+    return keras.Model(model.input, model.get_layer("logit").output, name=f"{model.name}_logit")  # one input, as `model`

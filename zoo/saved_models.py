@@ -23,7 +23,9 @@ than `W` or with another character fails with `InvalidArgument`. An empty batch 
 outputs. Windows are scored `WINDOW_CHUNK` at a time, so memory is bounded whatever the lengths.
 Strands are as the model was trained (`--reverse-complement average` models average inside).
 A bidirectional LSTM is run by `zoo.fused_lstm`'s inference-only twin on the same variables
-(fewer operations per step; outputs equal Keras' to rounding).
+(fewer operations per step), and each convolution -> batch norm -> ReLU as one convolution by
+`zoo.folded_batch_norm` (kernel and bias folded in the graph from the same variables); outputs
+equal Keras' to float32 rounding.
 
 A version directory appears whole or not at all: it is written under a hidden sibling
 (TF Serving only loads all-digit names) and renamed into place.
@@ -202,18 +204,26 @@ def in_chunks(model, x, chunk: int | None):
     return tf.cond(tf.shape(x)[0] > chunk, chunked, whole)
 
 
-def write_saved_model(model, path, seq_len: int | None = None, fuse_lstm: bool = True) -> None:
+def write_saved_model(model, path, seq_len: int | None = None, fuse_lstm: bool = True,
+                      fold_batch_norm: bool = True) -> None:
     """Write `model` (one-hot `(batch, W, 4)` -> probability) as a SavedModel at `path` with the
     `serving_default`, `predict_sequences`, `scan_sequences` and `predict_logits` signatures
     (module docstring); `seq_len` is the window `W` (default: `window_of(model)`). With `fuse_lstm`
     every signature runs the bidirectional LSTM as `zoo.fused_lstm` computes it (same variables,
-    fewer operations per step); False keeps Keras' own layer (for comparison)."""
+    fewer operations per step), with `fold_batch_norm` each convolution -> batch norm -> ReLU as
+    `zoo.folded_batch_norm` computes it (one convolution); False keeps Keras' own layers (for
+    comparison)."""
     import keras
     import tensorflow as tf
 
     from deepmotif.zoo.architectures import logit_model
+    from deepmotif.zoo.folded_batch_norm import fold_batch_norms
     from deepmotif.zoo.fused_lstm import inference_model
     from deepmotif.zoo.scanning import window_of
+
+    def lean(scoring_model):  # the same function of the same variables, fewer operations
+        scoring_model = inference_model(scoring_model) if fuse_lstm else scoring_model
+        return fold_batch_norms(scoring_model) if fold_batch_norm else scoring_model
 
     if keras.backend.backend() != "tensorflow":
         raise ExportError(
@@ -221,7 +231,7 @@ def write_saved_model(model, path, seq_len: int | None = None, fuse_lstm: bool =
             "run `KERAS_BACKEND=tensorflow deepmotif export ...`"
         )
     seq_len = int(seq_len or window_of(model))
-    scorer = inference_model(model) if fuse_lstm else model  # the model itself when it has no LSTM
+    scorer = lean(model)  # the model itself when nothing is fused or folded
     chunk = serving_chunk(model)
 
     def serve_one_hot(one_hot):
@@ -254,8 +264,7 @@ def write_saved_model(model, path, seq_len: int | None = None, fuse_lstm: bool =
     archive.add_endpoint(
         "scan_sequences", scan_sequences, [tf.TensorSpec((None,), tf.string, name="sequences")]
     )
-    logits = logit_model(model)
-    logits = inference_model(logits) if fuse_lstm else logits
+    logits = lean(logit_model(model))
 
     def serve_logits(one_hot):
         logit = tf.cond(tf.shape(one_hot)[0] > 0,
