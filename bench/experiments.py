@@ -120,34 +120,6 @@ def training_variants(arch: str, n: int, rounds: int) -> dict:
     return out
 
 
-def _fused_batch_norm(model) -> int:
-    """Train every batch norm of `model` through `FusedBatchNormV3` (oneDNN) instead of Keras's ops."""
-    import keras
-    import tensorflow as tf
-
-    from deepmotif.zoo.layer_walk import all_layers
-
-    count = 0
-    for layer in all_layers(model):
-        if not isinstance(layer, keras.layers.BatchNormalization):
-            continue
-
-        def call(inputs, training=None, mask=None, layer=layer, keras_call=layer.call):
-            if training is not True or not layer.trainable:
-                return keras_call(inputs, training=training, mask=mask)
-            y, mean, variance = tf.compat.v1.nn.fused_batch_norm(  # (b, 1, L, C): NHWC
-                tf.expand_dims(inputs, 1), layer.gamma, layer.beta, epsilon=layer.epsilon, is_training=True)
-            rows = tf.cast(tf.shape(inputs)[0] * tf.shape(inputs)[1], tf.float32)
-            variance = variance * (rows - 1.0) / rows  # the fused op returns the unbiased variance
-            layer.moving_mean.assign(layer.moving_mean * layer.momentum + mean * (1.0 - layer.momentum))
-            layer.moving_variance.assign(layer.moving_variance * layer.momentum + variance * (1.0 - layer.momentum))
-            return tf.squeeze(y, 1)
-
-        layer.call = call
-        count += 1
-    return count
-
-
 def fit_variants(arch: str, steps: int, rounds: int) -> dict:
     import tempfile
 
@@ -156,6 +128,7 @@ def fit_variants(arch: str, steps: int, rounds: int) -> dict:
     from deepmotif.datasets.pipeline import epoch_batches
     from deepmotif.zoo.architectures import build
     from deepmotif.zoo.batch_norm_gradient import lean_batch_norm_gradients
+    from deepmotif.zoo.fused_batch_norm import fused_batch_norm_training
     from deepmotif.zoo.resumption import EpochBackup
     from deepmotif.zoo.training import deterministic, training_callbacks
 
@@ -164,7 +137,7 @@ def fit_variants(arch: str, steps: int, rounds: int) -> dict:
     n = batch * steps
     rng = np.random.default_rng(0)
     tokens, labels = rng.integers(0, 4, (n, 101)).astype(np.uint8), rng.integers(0, 2, n).astype(np.float32)
-    patches = {"keras_bn": None, "lean_bn": lean_batch_norm_gradients, "fused_bn": _fused_batch_norm,
+    patches = {"keras_bn": None, "lean_bn": lean_batch_norm_gradients, "fused_bn": fused_batch_norm_training,
                "spe8": None, "spe32": None}
 
     class EpochTimer(keras.callbacks.Callback):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import platform
+import time
 
 from flops import TRAINING_FACTOR
 from timing import ratio
@@ -47,6 +48,29 @@ def machine() -> dict:
         pass
     return {"platform": platform.platform(), "cpu": model, "cpus": os.cpu_count(),
             "load_average_1min": round(os.getloadavg()[0], 2), "gpu": None}
+
+
+def cpu_seconds() -> dict:
+    """CPU seconds so far: `machine` (all processes, from /proc/stat; None elsewhere) and `own` (this
+    process and its waited-for children), to tell the bench's own load from other work's."""
+    times = os.times()
+    own = times.user + times.system + times.children_user + times.children_system
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+        busy = sum(fields) - fields[3] - (fields[4] if len(fields) > 4 else 0)  # all but idle and iowait
+        return {"machine": busy / os.sysconf("SC_CLK_TCK"), "own": own, "wall": time.monotonic()}
+    except (OSError, ValueError, IndexError):
+        return {"machine": None, "own": own, "wall": time.monotonic()}
+
+
+def other_cpu_share(start: dict, end: dict) -> float | None:
+    """Fraction of all cores' time that processes other than the bench used between two `cpu_seconds`."""
+    wall_seconds = end["wall"] - start["wall"]
+    if start["machine"] is None or end["machine"] is None or wall_seconds <= 0:
+        return None
+    other = (end["machine"] - start["machine"]) - (end["own"] - start["own"])
+    return round(max(0.0, other) / (wall_seconds * (os.cpu_count() or 1)), 3)
 
 
 def versions() -> dict:
@@ -210,7 +234,8 @@ def _table(header: list[str], rows: list[list]) -> list[str]:
 def markdown(doc: dict, log_text: str = "") -> str:
     """The page docs/benchmarks.md: how it was run, the targets, the tables, the notes, the change log."""
     m, v, s = doc["machine"], doc["versions"], doc["settings"]
-    busy = (m.get("load_average_1min") or 0) > 0.5 * (m.get("cpus") or 1)
+    other = m.get("other_cpu_share")  # the bench's own threads count in the load average, so use this
+    busy = other > 0.1 if other is not None else (m.get("load_average_1min_at_start") or 0) > 0.5 * (m.get("cpus") or 1)
     lines = [
         "# Benchmarks",
         "",
@@ -218,12 +243,15 @@ def markdown(doc: dict, log_text: str = "") -> str:
         f"({doc.get('seconds') or '?'} s); the numbers behind it are in `docs/benchmarks.json`. "
         "Regenerate both with that one command (`pip install -e \".[bench]\"` first).",
         "",
-        f"Machine: {m.get('cpu')}, {m.get('cpus')} cores, {m.get('platform')}; no GPU. Load average at the end: "
-        f"{m.get('load_average_1min')}. Versions: " + ", ".join(f"{k} {val}" for k, val in v.items() if val) + ".",
+        f"Machine: {m.get('cpu')}, {m.get('cpus')} cores, {m.get('platform')}; no GPU. Load average at the start "
+        f"{m.get('load_average_1min_at_start')}, at the end {m.get('load_average_1min')} (the bench's own threads "
+        "included); other processes used "
+        + (f"{100 * other:.1f}%" if other is not None else "an unknown share")
+        + " of the cores' time during the run. Versions: " + ", ".join(f"{k} {val}" for k, val in v.items() if val) + ".",
         "",
     ]
     if busy:
-        lines += ["**This run shared the machine with other work** (load average above half the cores): every "
+        lines += ["**This run shared the machine with other work** (over 10% of the cores' time): every "
                   "rate below is noisy, and the final table must be regenerated on an idle machine.", ""]
     lines += ["## Targets", ""]
     lines += _table(["target", "measured", "goal", "met"],

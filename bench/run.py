@@ -73,7 +73,7 @@ def run_sections(args, settings: dict) -> dict:
     import flops
     import report
 
-    raw: dict = {"skipped": {}, "machine_start": report.machine()}
+    raw: dict = {"skipped": {}, "machine_start": report.machine(), "cpu_start": report.cpu_seconds()}
     data_dir = str(args.data_dir)
     dataset = args.dataset
     run_root = Path(tempfile.mkdtemp(prefix="bench_runs_"))
@@ -232,6 +232,7 @@ def main(argv=None) -> int:
     raw["seconds"] = round(time.perf_counter() - START, 1)
     raw["machine"] = report.machine()
     raw["machine"]["load_average_1min_at_start"] = raw["machine_start"]["load_average_1min"]
+    raw["machine"]["other_cpu_share"] = report.other_cpu_share(raw["cpu_start"], report.cpu_seconds())
     raw["versions"] = report.versions()
     settings = {k: (list(v) if isinstance(v, tuple) else v) for k, v in settings.items()}
     doc = report.summarize(raw, settings)
