@@ -4,7 +4,7 @@
 
 The model is `training_speed.model_config(arch)`'s (the default recipe: batch norm, both strands
 averaged inside the model, batch 128), compiled as `zoo.training.fit_model` compiles it (Adam with
-clipnorm, the two AUC metrics, the lean batch norm gradient of `zoo.batch_norm_gradient` unless
+clipnorm, the two AUC metrics, batch norm through `zoo.fused_batch_norm` (and `zoo.batch_norm_gradient`) unless
 `--keras-bn`), fed from memory. After two warm-up epochs, `tf.profiler.experimental` records one
 epoch of `--steps` steps; the trace's events on TensorFlow's executor threads are nested per thread,
 and each op's self time (its time less that of the ops inside it, e.g. a while loop's body; the
@@ -125,6 +125,7 @@ def profile(arch: str, steps: int, keras_bn: bool) -> dict:
 
     from deepmotif.zoo.architectures import build
     from deepmotif.zoo.batch_norm_gradient import lean_batch_norm_gradients
+    from deepmotif.zoo.fused_batch_norm import fused_batch_norm_training
     from deepmotif.zoo.recipes import make_optimizer
 
     cfg, recipe = model_config(arch)
@@ -135,8 +136,9 @@ def profile(arch: str, steps: int, keras_bn: bool) -> dict:
     data = tf.data.Dataset.from_tensor_slices((x, y)).batch(batch).cache()
     keras.utils.set_random_seed(0)
     model = build(**cfg)
-    if not keras_bn:
+    if not keras_bn:  # as zoo.training.fit_model does
         lean_batch_norm_gradients(model)
+        fused_batch_norm_training(model)
     model.compile(optimizer=make_optimizer(recipe, steps), loss=keras.losses.BinaryCrossentropy(),
                   metrics=[keras.metrics.AUC(name="auroc"), keras.metrics.AUC(curve="PR", name="auprc")])
     step = tf.function(lambda a, b: model.train_step((a, b)))  # the same step, traced once more for its op inputs
@@ -159,7 +161,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--archs", nargs="+", default=["cnn", "cnn_rnn"])
     parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--keras-bn", action="store_true", help="Keras's own batch norm gradient (before entry 9)")
+    parser.add_argument("--keras-bn", action="store_true", help="Keras's own batch norm (before entries 9 and 12)")
     parser.add_argument("--top", type=int, default=12, help="ops listed by self time")
     args = parser.parse_args(argv)
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
