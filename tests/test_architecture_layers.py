@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import os
 import subprocess
 import sys
@@ -235,3 +236,43 @@ def test_importing_datasets_registers_the_tfds_builders():
     assert done.returncode == 0, done.stderr[-3000:]
     missing, labels = done.stdout.strip().splitlines()[-2:]
     assert missing == "[]" and labels == "['unbound', 'bound']"
+
+
+def test_recurrent_models_train_on_jax_with_keras_own_lstm():
+    """The GPU benchmark's path (`KERAS_BACKEND=jax`, bench/gpu.py): the architectures' `bilstm`
+    (`zoo.fused_lstm.FusedBidirectional`) is Keras's own layer there, and the models train."""
+    done = _run(_BLOCK_TENSORFLOW + """
+    try:
+        import jax  # noqa: F401
+        import keras
+    except ImportError as missing:
+        print("SKIP", missing)
+        raise SystemExit(0)
+    import json
+    import numpy as np
+    from deepmotif.zoo.architectures import build
+    from deepmotif.zoo.fused_lstm import FusedBidirectional, runs_fused
+    from deepmotif.zoo.layer_walk import weighted_layer
+
+    rng = np.random.default_rng(0)
+    x = np.eye(4, dtype="float32")[rng.integers(0, 4, (64, 30))]
+    y = (x[:, :, 2].sum(1, keepdims=True) > 7).astype("float32")
+    out = {"backend": keras.backend.backend()}
+    for arch in ("rnn", "cnn_rnn"):
+        model = build(arch, seq_len=30, lstm_units=4, reverse_complement=True)
+        layer = weighted_layer(model, "bilstm")
+        model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="binary_crossentropy")
+        losses = model.fit(x, y, epochs=3, batch_size=16, verbose=0).history["loss"]
+        out[arch] = [isinstance(layer, FusedBidirectional), runs_fused(layer), losses]
+    print(json.dumps(out))
+    """, env={"KERAS_BACKEND": "jax"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    last = done.stdout.strip().splitlines()[-1]
+    if last.startswith("SKIP"):
+        pytest.skip(f"JAX is not importable here ({last[5:]})")
+    result = json.loads(last)
+    assert result["backend"] == "jax"
+    for arch in ("rnn", "cnn_rnn"):
+        is_fused_class, fused_here, losses = result[arch]
+        assert is_fused_class and not fused_here, arch
+        assert all(math.isfinite(loss) for loss in losses) and losses[-1] != losses[0], arch
