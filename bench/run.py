@@ -203,6 +203,21 @@ def run_sections(args, settings: dict) -> dict:
     return raw
 
 
+def render(out_dir: Path) -> int:
+    """Replace the optimization log at the end of `out_dir/benchmarks.md` with the log as it is now
+    (it is appended verbatim, from its first line on); the measured part is left as it is."""
+    from deepmotif.core.atomic import write_text
+
+    page, log_text = (out_dir / "benchmarks.md").read_text(), LOG.read_text().strip()
+    first_line = log_text.splitlines()[0]
+    if first_line not in page:
+        raise SystemExit(f"{out_dir / 'benchmarks.md'} does not contain the log's first line {first_line!r}; "
+                         "run the benchmark instead")
+    write_text(out_dir / "benchmarks.md", page[:page.index(first_line)] + log_text + "\n")
+    log(f"rewrote the optimization log in {out_dir / 'benchmarks.md'}")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer rounds and examples; no dashboard, no ENCODE build")
@@ -213,7 +228,11 @@ def main(argv=None) -> int:
                         help="TFDS data dir kept between runs (default $TFDS_DATA_DIR or ~/.cache/deepmotif/bench_tfds)")
     parser.add_argument("--out-dir", type=Path, default=ROOT / "docs", help="where benchmarks.md/.json go")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--render", action="store_true",
+                        help="measure nothing: refresh the optimization log appended to --out-dir's benchmarks.md")
     args = parser.parse_args(argv)
+    if args.render:
+        return render(args.out_dir)
     args.explicit = set(args.sections or ())
     args.sections = args.sections or list(SECTIONS)
     args.data_dir = args.data_dir or default_data_dir()

@@ -88,3 +88,19 @@ def test_json_document_keys_from_a_real_partial_run():
     json.loads(json.dumps(doc, default=str))  # what run.py writes
     page = report.markdown(doc, "## Change log\n")
     assert "## Targets" in page and "not measured" in page and page.rstrip().endswith("## Change log")
+
+
+def test_render_replaces_only_the_appended_log(tmp_path):
+    """`run.py --render` swaps the optimization log at the end of benchmarks.md for the current one and
+    leaves the measured part alone; a page without the log is refused, not overwritten."""
+    import run
+
+    log_text = run.LOG.read_text().strip()
+    measured = "# Benchmarks\n\n| target | measured |\n|---|---|\n| x | 1.5 |\n\n"
+    (tmp_path / "benchmarks.md").write_text(measured + log_text.splitlines()[0] + "\nan older log\n")
+    assert run.main(["--render", "--out-dir", str(tmp_path)]) == 0
+    assert (tmp_path / "benchmarks.md").read_text() == measured + log_text + "\n"
+    (tmp_path / "benchmarks.md").write_text(measured)
+    with pytest.raises(SystemExit, match="does not contain the log"):
+        run.main(["--render", "--out-dir", str(tmp_path)])
+    assert (tmp_path / "benchmarks.md").read_text() == measured
