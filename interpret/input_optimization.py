@@ -27,7 +27,7 @@ import tensorflow as tf
 
 from deepmotif.core.motif_math import normalize_counts
 from deepmotif.interpret.batching import compiled
-from deepmotif.interpret.logits import float32_logit_model, seq_len_of
+from deepmotif.interpret.logits import differentiable_logit_model, float32_logit_model, seq_len_of
 
 RHO, EPSILON = 0.9, 1e-7
 ADAM_BETA1, ADAM_BETA2 = 0.9, 0.999
@@ -89,7 +89,7 @@ def to_probabilities(x: np.ndarray, pseudocount: float = 0.0) -> np.ndarray:
 
 
 def _logit_fn(model, seq_len: int):
-    logit = float32_logit_model(model)
+    logit = float32_logit_model(model)  # scores only, no gradients
     return compiled(model, ("logit", seq_len), lambda: tf.function(
         lambda batch: logit(batch, training=False), input_signature=[tf.TensorSpec((None, seq_len, 4), tf.float32)]))
 
@@ -138,7 +138,7 @@ def class_optimization(model, n_restarts: int = 8, steps: int = 1000, lr: float 
         raise ValueError(f"need n_restarts >= 1 and steps >= 0, got {n_restarts}, {steps}")
     if method not in ("softmax", "l2"):
         raise ValueError(f"method must be 'softmax' or 'l2', got {method!r}")
-    logit = float32_logit_model(model)
+    logit = differentiable_logit_model(model)
     rng = np.random.default_rng(seed)
     if method == "softmax":
         background = np.full(4, 0.25) if background is None else np.asarray(background, np.float64)

@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from deepmotif.interpret.batching import compiled, run_batched
 from deepmotif.interpret.inputs import check_input
-from deepmotif.interpret.logits import float32_logit_model
+from deepmotif.interpret.logits import differentiable_logit_model
 
 
 def _make_ig(logit, seq_len: int):
@@ -58,7 +58,7 @@ def integrated_gradients(model, x, baseline=None, steps: int = 50, batch_size: i
     x = check_input(model, x)
     base = np.zeros_like(x) if baseline is None else np.asarray(baseline, np.float32)
     base = np.broadcast_to(base, x.shape).astype(np.float32)
-    logit = float32_logit_model(model)
+    logit = differentiable_logit_model(model)
     fn = compiled(model, ("integrated_gradients", x.shape[1]), lambda: _make_ig(logit, x.shape[1]))
     alphas = np.linspace(0.0, 1.0, steps + 1, dtype=np.float32)
     paired = np.stack([x, base], axis=1)                                 # batch x and baseline together

@@ -16,6 +16,7 @@ from deepmotif.zoo.architectures import recorded_window
 from deepmotif.zoo.layer_walk import all_layers
 
 _CACHE: "weakref.WeakKeyDictionary[keras.Model, keras.Model]" = weakref.WeakKeyDictionary()
+_GRADIENT_CACHE: "weakref.WeakKeyDictionary[keras.Model, keras.Model]" = weakref.WeakKeyDictionary()
 
 
 def _float32_config(obj):
@@ -53,6 +54,19 @@ def float32_logit_model(model: keras.Model) -> keras.Model:
         full = float32_model(model)
         cached = keras.Model(full.inputs[0], full.get_layer("logit").output, name=f"{model.name}_logit32")
         _CACHE[model] = cached
+    return cached
+
+
+def differentiable_logit_model(model: keras.Model) -> keras.Model:
+    """`float32_logit_model(model)` for taking gradients with respect to the input: a bidirectional
+    LSTM runs through the kernels whose gradient is fastest (`zoo.fused_lstm.inference_model` with
+    `differentiated=True`; the same function of the same weights). Cached per model."""
+    from deepmotif.zoo.fused_lstm import inference_model
+
+    cached = _GRADIENT_CACHE.get(model)
+    if cached is None:
+        cached = inference_model(float32_logit_model(model), differentiated=True)
+        _GRADIENT_CACHE[model] = cached
     return cached
 
 

@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from deepmotif.interpret.batching import compiled, run_batched
 from deepmotif.interpret.inputs import check_input
-from deepmotif.interpret.logits import float32_logit_model
+from deepmotif.interpret.logits import differentiable_logit_model
 
 METHODS = ("abs_grad_x", "grad_x", "grad")
 
@@ -16,7 +16,7 @@ METHODS = ("abs_grad_x", "grad_x", "grad")
 def input_gradients(model, x, batch_size: int = 256) -> np.ndarray:
     """d logit / d x for `x (n, L, 4)` float32 -> `(n, L, 4)` float32."""
     x = check_input(model, x)
-    logit = float32_logit_model(model)
+    logit = differentiable_logit_model(model)
 
     def make():
         @tf.function(input_signature=[tf.TensorSpec((None, x.shape[1], 4), tf.float32)], reduce_retracing=True)

@@ -257,3 +257,36 @@ def test_fused_kernels_run_only_where_they_compute_the_layer():
     assert runs_fused(FusedBidirectional(keras.layers.LSTM(4, return_sequences=True)))  # TF backend, CPU, float32
     assert not runs_fused(FusedBidirectional(keras.layers.LSTM(4, return_sequences=True), dtype="mixed_float16"))
     assert not runs_fused(FusedBidirectional(keras.layers.LSTM(4, return_sequences=True, dropout=0.2)))
+
+
+@pytest.mark.parametrize("arch", ["rnn", "cnn_rnn"])
+def test_differentiated_twin_gives_keras_input_gradients_through_the_fastest_kernels(arch, monkeypatch):
+    """`inference_model(..., differentiated=True)` (what saliency differentiates) has Keras's input
+    gradients, and the RNN's narrow LSTM runs through `block_lstm` there (the loop at inference)."""
+    import tensorflow as tf
+
+    from deepmotif.zoo import fused_lstm
+    from deepmotif.zoo.architectures import logit_model
+
+    used = []
+    for name in ("block_lstm", "bidirectional_lstm"):
+        original = getattr(fused_lstm, name)
+        monkeypatch.setattr(fused_lstm, name, lambda *a, original=original, name=name: used.append(name) or original(*a))
+    model = logit_model(scrambled(arch, True))
+    twin = inference_model(model, differentiated=True)
+    x = tf.constant(one_hot(random_tokens(6)))
+
+    def input_gradient(m):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            score = tf.reduce_sum(m(x, training=False))
+        return tape.gradient(score, x).numpy()
+
+    with monkeypatch.context() as keras_loops:
+        keras_loops.setattr(fused_lstm, "runs_fused", lambda layer: False)  # the model itself: Keras's own loops
+        expected = input_gradient(model)
+    assert not used
+    got = input_gradient(twin)
+    assert used and set(used) == {"block_lstm"}  # rnn: training's choice; cnn_rnn: block at inference too
+    assert np.abs(expected).max() > 1e-3
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-5 * np.abs(expected).max())
