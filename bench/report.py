@@ -173,6 +173,8 @@ def targets(doc: dict) -> list[dict]:
     for arch in ARCHS:
         v = archs[arch]["saliency_over_train"]
         out.append(_target(f"{arch}: saliency >= half training throughput", v, ">= 0.5", v is not None and v >= 0.5))
+    v = _get(doc, "demo", "seconds")
+    out.append(_target("`deepmotif demo` end to end, s (TOMTOM compile cached)", v, "<= 120", v is not None and v <= 120))
     return out
 
 
@@ -198,6 +200,7 @@ def summarize(raw: dict, settings: dict) -> dict:
         "inference": raw.get("inference"),
         "interpretation": raw.get("interpretation"),
         "dashboard": raw.get("dashboard"),
+        "demo": raw.get("demo"),
         "scanning": raw.get("scanning"),
         "precision": raw.get("precision"),
         "skipped": raw.get("skipped", {}),
@@ -378,6 +381,13 @@ def markdown(doc: dict, log_text: str = "") -> str:
                   f"{tom.get('first_call_s')} s, then {tom.get('warm_call_s')} s)."]
     elif dash.get("skipped"):
         lines += ["", f"Dashboard: skipped ({dash['skipped']})."]
+    demo = doc.get("demo") or {}
+    if demo.get("seconds") is not None:
+        lines += ["", f"`deepmotif demo` end to end (a fresh process: dataset, three models, exports, dashboard): "
+                  f"{demo['seconds']} s" + (", announcing TOMTOM's one-time compile" if demo.get("announced_tomtom_compile")
+                                              else ", TOMTOM's compile cached") + "."]
+    elif demo.get("skipped"):
+        lines += ["", f"`deepmotif demo`: skipped ({demo['skipped']})."]
     lines += ["", "## Scanning", ""]
     scan = doc.get("scanning") or {}
     if scan.get("skipped"):

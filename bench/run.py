@@ -10,10 +10,12 @@ project's predict, PyTorch; batch 1, 32, 1024), `pipeline` (input pipeline alone
 RSS: streaming N vs 10 N windows, one epoch of zoo.train at two sizes, the largest local ENCODE
 experiment's build time), `interpretation` (saliency, temporal scores, class optimization),
 `dashboard` (one TF page, TOMTOM's compile apart), `scanning` (bp/s), `precision` (Keras training
-on this CPU in float32, mixed_float16, mixed_bfloat16). `--quick` (about 3 minutes on an idle 2-core
-machine) uses fewer rounds and examples and skips the dashboard, precision and the ENCODE build.
-Timings are medians of rounds in which the contenders alternate; the machine's load average is
-recorded, and a busy machine is flagged on the page. Tests never assert these numbers.
+on this CPU in float32, mixed_float16, mixed_bfloat16), `demo` (`deepmotif demo` end to end in a fresh
+process). `--quick` (about 3 minutes on an idle 2-core machine) uses fewer rounds and examples and
+skips the dashboard, precision, the demo and the ENCODE build. `--render` measures nothing and
+refreshes the optimization log appended to benchmarks.md.
+Timings are medians of rounds in which the contenders alternate; the share of the cores' time other
+processes used is recorded, and a busy machine is flagged on the page. Tests never assert these numbers.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 SECTIONS = ("ceiling", "shape_ceiling", "training", "inference", "pipeline", "memory", "interpretation", "dashboard",
-            "scanning", "precision")
+            "scanning", "precision", "demo")
 DEFAULT_DATASET = "synthetic_tfbs/gata1"
 ENCODE_EXPERIMENT = "encode_tfbs/FOXA1_HepG2_FOXA1_-SC-101058-_HudsonAlpha"
 LOG = BENCH / "optimization_log.md"
@@ -200,7 +202,27 @@ def run_sections(args, settings: dict) -> dict:
         raw["precision"] = {"skipped": "--quick"}
     else:
         section("precision", precision)
+
+    if args.quick and "demo" not in args.explicit:
+        raw["demo"] = {"skipped": "--quick"}
+    else:
+        section("demo", demo_seconds)
     return raw
+
+
+def demo_seconds() -> dict:
+    """Wall time of `deepmotif demo` end to end (a fresh process, output in a temporary folder), and
+    whether it announced TOMTOM's one-time compile (it does only while the compile is not cached)."""
+    import subprocess
+
+    with tempfile.TemporaryDirectory(prefix="bench_demo_") as out:
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "deepmotif.cli.main", "demo", "--out", out],
+                              capture_output=True, text=True)
+        seconds = round(time.perf_counter() - start, 1)
+    if done.returncode != 0:
+        raise RuntimeError(f"deepmotif demo failed ({done.returncode}): {done.stderr[-500:]}")
+    return {"seconds": seconds, "announced_tomtom_compile": "compiling TOMTOM" in done.stderr}
 
 
 def render(out_dir: Path) -> int:
