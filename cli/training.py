@@ -117,6 +117,7 @@ def _compare(args) -> int:
 
     table = compare(
         args.experiments, archs=args.archs, out=args.out, epochs=args.epochs, batch_size=args.batch_size,
+        learning_rate=args.learning_rate, overwrite=args.overwrite,
         recipe=args.recipe, precision=args.precision, seeds=args.seeds or [args.seed], shard=args.shard,
         merge=args.merge, manual_dir=args.manual_dir, data_dir=args.data_dir,
         max_train_examples=args.max_train_examples, max_validation_examples=args.max_validation_examples,
