@@ -230,6 +230,8 @@ def render(out_dir: Path) -> int:
     (it is appended verbatim, from its first line on); the measured part is left as it is."""
     from deepmotif.core.atomic import write_text
 
+    if not (out_dir / "benchmarks.md").is_file():
+        raise SystemExit(f"{out_dir / 'benchmarks.md'} does not exist: run the benchmark first")
     page, log_text = (out_dir / "benchmarks.md").read_text(), LOG.read_text().strip()
     first_line = log_text.splitlines()[0]
     if first_line not in page:

@@ -64,15 +64,42 @@ def _lean_call(layer, keras_call):
                 or layer.axis not in (-1, rank - 1)):
             return keras_call(inputs, training=training, mask=mask)
         axes = list(range(rank - 1))
-        moving_mean = tf.cast(layer.moving_mean, inputs.dtype)
-        moving_variance = tf.cast(layer.moving_variance, inputs.dtype)
         gamma, beta = tf.cast(layer.gamma, inputs.dtype), tf.cast(layer.beta, inputs.dtype)
         y, mean, variance = _normalize(inputs, gamma, beta, layer.epsilon, axes, layer.name)
-        layer.moving_mean.assign(moving_mean * layer.momentum + mean * (1.0 - layer.momentum))
-        layer.moving_variance.assign(moving_variance * layer.momentum + variance * (1.0 - layer.momentum))
+        update_moving_statistics(layer, mean, variance)
         return y
 
     return call
+
+
+def update_moving_statistics(layer, mean, variance) -> None:
+    """Keras's rule for a batch norm layer's moving statistics after a training batch:
+    `moving = moving * momentum + batch * (1 - momentum)`, for `(channels,)` batch `mean` and biased `variance`."""
+    import tensorflow as tf
+
+    for moving, batch in ((layer.moving_mean, mean), (layer.moving_variance, variance)):
+        moving.assign(tf.cast(moving, batch.dtype) * layer.momentum + batch * (1.0 - layer.momentum))
+
+
+def replace_training_calls(model, marker: str, make_call) -> list[str]:
+    """Give every `BatchNormalization` layer of `model` (nested models included) the call
+    `make_call(layer, previous_call)`, once per `marker` (a layer already given it is skipped).
+
+    Returns the names of the layers changed by this call; empty under a backend other than
+    TensorFlow, where Keras's own call is kept (the replacements are TensorFlow ops)."""
+    import keras
+
+    from deepmotif.zoo.layer_walk import all_layers
+
+    if keras.backend.backend() != "tensorflow":
+        return []
+    changed = []
+    for layer in all_layers(model):
+        if isinstance(layer, keras.layers.BatchNormalization) and not getattr(layer, marker, False):
+            layer.call = make_call(layer, layer.call)
+            setattr(layer, marker, True)
+            changed.append(layer.name)
+    return changed
 
 
 def lean_batch_norm_gradients(model) -> list[str]:
@@ -92,16 +119,4 @@ def lean_batch_norm_gradients(model) -> list[str]:
         Names of the layers changed by this call (already changed ones are not listed again); empty
         under a backend other than TensorFlow, where Keras's own call is kept.
     """
-    import keras
-
-    from deepmotif.zoo.layer_walk import all_layers
-
-    if keras.backend.backend() != "tensorflow":  # the lean call is TensorFlow ops; other backends keep Keras's
-        return []
-    changed = []
-    for layer in all_layers(model):
-        if isinstance(layer, keras.layers.BatchNormalization) and not getattr(layer, PATCHED, False):
-            layer.call = _lean_call(layer, layer.call)
-            setattr(layer, PATCHED, True)
-            changed.append(layer.name)
-    return changed
+    return replace_training_calls(model, PATCHED, _lean_call)

@@ -18,6 +18,8 @@ frozen layers, masks, renormalization, synchronized statistics, inputs other tha
 
 from __future__ import annotations
 
+from deepmotif.zoo.batch_norm_gradient import replace_training_calls, update_moving_statistics
+
 PATCHED = "_deepmotif_fused_training"  # marks a layer already given the fused training call
 MIN_EPSILON = 1.001e-5  # FusedBatchNormV3 rejects a smaller epsilon
 
@@ -59,8 +61,7 @@ def _fused_call(layer, fallback_call):
                 or not (layer.center and layer.scale) or layer.axis not in (-1, 2) or layer.epsilon < MIN_EPSILON):
             return fallback_call(inputs, training=training, mask=mask)
         y, mean, variance = fused_normalize(inputs, layer.gamma.value, layer.beta.value, layer.epsilon)
-        layer.moving_mean.assign(layer.moving_mean * layer.momentum + mean * (1.0 - layer.momentum))
-        layer.moving_variance.assign(layer.moving_variance * layer.momentum + variance * (1.0 - layer.momentum))
+        update_moving_statistics(layer, mean, variance)
         return y
 
     return call
@@ -83,19 +84,7 @@ def fused_batch_norm_training(model) -> list[str]:
         Names of the layers changed by this call (already changed ones are not listed again); empty
         under a backend other than TensorFlow, where Keras's own call is kept.
     """
-    import keras
-
-    from deepmotif.zoo.layer_walk import all_layers
-
-    if keras.backend.backend() != "tensorflow":
-        return []
-    changed = []
-    for layer in all_layers(model):
-        if isinstance(layer, keras.layers.BatchNormalization) and not getattr(layer, PATCHED, False):
-            layer.call = _fused_call(layer, layer.call)
-            setattr(layer, PATCHED, True)
-            changed.append(layer.name)
-    return changed
+    return replace_training_calls(model, PATCHED, _fused_call)
 
 
 __all__ = ["MIN_EPSILON", "fused_normalize", "fused_batch_norm_training"]

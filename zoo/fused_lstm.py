@@ -187,9 +187,9 @@ def runs_fused(layer) -> bool:
 @keras.saving.register_keras_serializable(package="deepmotif")
 class FusedBidirectional(keras.layers.Bidirectional):
     """`keras.layers.Bidirectional` that, where `runs_fused` holds, trains with
-    `training_implementation`'s choice and infers with `implementation`'s; elsewhere (JAX, a GPU, mixed precision, masks or
-    initial states) it is Keras' own layer. Same arguments, weights and outputs as
-    `keras.layers.Bidirectional`; input `(batch, steps, features)`.
+    `training_implementation`'s choice and infers with `implementation`'s; elsewhere (JAX, a GPU,
+    mixed precision, masks or initial states) it is Keras' own layer. Same arguments, weights and
+    outputs as `keras.layers.Bidirectional`; input `(batch, steps, features)`.
     """
 
     def call(self, sequences, initial_state=None, mask=None, training=None):

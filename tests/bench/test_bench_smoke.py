@@ -104,3 +104,5 @@ def test_render_replaces_only_the_appended_log(tmp_path):
     with pytest.raises(SystemExit, match="does not contain the log"):
         run.main(["--render", "--out-dir", str(tmp_path)])
     assert (tmp_path / "benchmarks.md").read_text() == measured
+    with pytest.raises(SystemExit, match="does not exist"):
+        run.main(["--render", "--out-dir", str(tmp_path / "nowhere")])

@@ -19,3 +19,18 @@ def genome_model(synthetic_genome, tmp_path_factory):
     path = tmp_path_factory.mktemp("genome_model") / "model.keras"
     model.save(path)
     return model, path
+
+
+@pytest.fixture(scope="session")
+def batch_norm_training():
+    """The helpers of `batch_norm_training.py` (`gata1_windows`, `trained`, `SMALL`) as a module."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    import batch_norm_training
+
+    return batch_norm_training
+
+
+@pytest.fixture(scope="session")
+def gata1(batch_norm_training, tfds_data_dir):
+    """The first 300 training windows of the synthetic GATA1 set: tokens (300, 101) uint8, labels (300,)."""
+    return batch_norm_training.gata1_windows(tfds_data_dir)

@@ -6,44 +6,15 @@ import numpy as np
 import pytest
 
 from deepmotif.core.sequences import one_hot
-from deepmotif.datasets.pipeline import epoch_batches, prepared_builder, read_split
 from deepmotif.zoo.architectures import build
 from deepmotif.zoo.batch_norm_gradient import lean_batch_norm_gradients
-from deepmotif.zoo.recipes import get_recipe, make_optimizer
-from deepmotif.zoo.training import deterministic
-
-SYNTH = "synthetic_tfbs/gata1"
-SMALL = {"cnn": {"filters": [16, 16, 16]}, "cnn_rnn": {"filters": [16], "lstm_units": 8}}
-
-
-@pytest.fixture(scope="module")
-def gata1(tfds_data_dir):
-    """The first 300 training windows of the synthetic GATA1 set: tokens (300, 101) uint8, labels (300,)."""
-    arrays = read_split(prepared_builder(SYNTH, data_dir=tfds_data_dir), SYNTH, "train")
-    return arrays["tokens"][:300], arrays["label"][:300].astype(np.float32)
-
-
-def _trained(arch, tokens, labels, lean, epochs=2, batch=64):
-    """`(model, history)` after `epochs` of Keras fit with the default recipe (batch norm, both strands)."""
-    import keras
-
-    recipe = get_recipe("default", arch)
-    steps = -(-len(labels) // batch)  # 5 steps, the last one of 44 rows
-    with deterministic(0):
-        model = build(arch, batch_norm=True, reverse_complement=True, **SMALL[arch])
-        changed = lean_batch_norm_gradients(model) if lean else []
-        model.compile(optimizer=make_optimizer(recipe, steps), loss=keras.losses.BinaryCrossentropy(),
-                      metrics=[keras.metrics.AUC(name="auroc")])
-        history = model.fit(epoch_batches(tokens, labels, batch, epochs=epochs), epochs=epochs,
-                            steps_per_epoch=steps, verbose=0, shuffle=False)
-    return model, history.history, changed
 
 
 @pytest.mark.parametrize("arch", ["cnn", "cnn_rnn"])
-def test_training_is_bit_identical_to_keras_gradient(arch, gata1):
+def test_training_is_bit_identical_to_keras_gradient(arch, gata1, batch_norm_training):
     tokens, labels = gata1
-    keras_model, keras_history, _ = _trained(arch, tokens, labels, lean=False)
-    lean_model, lean_history, changed = _trained(arch, tokens, labels, lean=True)
+    keras_model, keras_history, _ = batch_norm_training.trained(arch, tokens, labels)
+    lean_model, lean_history, changed = batch_norm_training.trained(arch, tokens, labels, [lean_batch_norm_gradients])
     assert changed == ([f"conv{i}_bn" for i in (1, 2, 3)] if arch == "cnn" else ["conv1_bn"])
     assert lean_history == keras_history  # losses and auROC of every epoch
     assert keras_history["loss"][-1] != keras_history["loss"][0]  # the weights moved
@@ -53,13 +24,14 @@ def test_training_is_bit_identical_to_keras_gradient(arch, gata1):
     assert np.array_equal(keras_model.predict(x, verbose=0), lean_model.predict(x, verbose=0))
 
 
-def test_gradient_of_one_step_equals_autodiff_and_lean_path_is_traced(gata1):
+def test_gradient_of_one_step_equals_autodiff_and_lean_path_is_traced(gata1, batch_norm_training):
     import tensorflow as tf
 
     tokens, labels = gata1
     x, y = tf.constant(one_hot(tokens[:77])), tf.constant(labels[:77, None])
-    keras_model = build("cnn", batch_norm=True, dropout=0.0, **SMALL["cnn"])  # no dropout: two models, one mask
-    lean_model = build("cnn", batch_norm=True, dropout=0.0, **SMALL["cnn"])
+    cnn = batch_norm_training.SMALL["cnn"]
+    keras_model = build("cnn", batch_norm=True, dropout=0.0, **cnn)  # no dropout: two models, one mask
+    lean_model = build("cnn", batch_norm=True, dropout=0.0, **cnn)
     lean_model.set_weights(keras_model.get_weights())
     assert len(lean_batch_norm_gradients(lean_model)) == 3
     assert lean_batch_norm_gradients(lean_model) == []  # idempotent

@@ -6,15 +6,9 @@ one traced, and what it cannot compute falls back."""
 import numpy as np
 import pytest
 
-from deepmotif.datasets.pipeline import epoch_batches, prepared_builder, read_split
 from deepmotif.zoo.architectures import build
 from deepmotif.zoo.batch_norm_gradient import lean_batch_norm_gradients
 from deepmotif.zoo.fused_batch_norm import MIN_EPSILON, fused_batch_norm_training, fused_normalize
-from deepmotif.zoo.recipes import get_recipe, make_optimizer
-from deepmotif.zoo.training import deterministic
-
-SYNTH = "synthetic_tfbs/gata1"
-SMALL = {"cnn": {"filters": [16, 16, 16]}, "cnn_rnn": {"filters": [16], "lstm_units": 8}}
 
 
 def test_outputs_statistics_and_gradients_equal_keras_batch_norm():
@@ -44,46 +38,22 @@ def test_outputs_statistics_and_gradients_equal_keras_batch_norm():
     assert float(tf.reduce_max(tf.abs(results[0][2] * 592 / 591 - results[1][2]))) > 1e-4  # Bessel's factor shows
 
 
-@pytest.fixture(scope="module")
-def gata1(tfds_data_dir):
-    """The first 300 training windows of the synthetic GATA1 set: tokens (300, 101) uint8, labels (300,)."""
-    arrays = read_split(prepared_builder(SYNTH, data_dir=tfds_data_dir), SYNTH, "train")
-    return arrays["tokens"][:300], arrays["label"][:300].astype(np.float32)
-
-
-def _trained(arch, tokens, labels, fused, epochs=2, batch=64):
-    """`(model, history, changed)` after `epochs` of Keras fit with the default recipe (batch norm,
-    both strands), batch norm trained as `fit_model` trains it (`fused`) or by Keras's own layer."""
-    import keras
-
-    recipe = get_recipe("default", arch)
-    steps = -(-len(labels) // batch)  # 5 steps, the last one of 44 rows
-    with deterministic(0):
-        model = build(arch, batch_norm=True, reverse_complement=True, **SMALL[arch])
-        changed = []
-        if fused:
-            lean_batch_norm_gradients(model)
-            changed = fused_batch_norm_training(model)
-        model.compile(optimizer=make_optimizer(recipe, steps), loss=keras.losses.BinaryCrossentropy(),
-                      metrics=[keras.metrics.AUC(name="auroc")])
-        history = model.fit(epoch_batches(tokens, labels, batch, epochs=epochs), epochs=epochs,
-                            steps_per_epoch=steps, verbose=0, shuffle=False)
-    return model, history.history, changed
-
-
 @pytest.mark.parametrize("arch", ["cnn", "cnn_rnn"])
-def test_training_lands_on_keras_weights_to_rounding(gata1, arch, monkeypatch):
+def test_training_lands_on_keras_weights_to_rounding(gata1, batch_norm_training, arch, monkeypatch):
     from deepmotif.zoo import fused_batch_norm
 
     traced = []
     original = fused_batch_norm.fused_normalize
     monkeypatch.setattr(fused_batch_norm, "fused_normalize", lambda *a, **k: traced.append(1) or original(*a, **k))
     tokens, labels = gata1
-    fused_model, fused_history, changed = _trained(arch, tokens, labels, fused=True)
-    assert len(changed) == len(SMALL[arch]["filters"]) and traced  # every batch norm, through the fused kernel
-    keras_model, keras_history, _ = _trained(arch, tokens, labels, fused=False)
+    small = batch_norm_training.SMALL[arch]
+    # batch norm as fit_model trains it: the lean gradient, then the fused kernel over it
+    fused_model, fused_history, changed = batch_norm_training.trained(
+        arch, tokens, labels, [lean_batch_norm_gradients, fused_batch_norm_training])
+    assert len(changed) == len(small["filters"]) and traced  # every batch norm, through the fused kernel
+    keras_model, keras_history, _ = batch_norm_training.trained(arch, tokens, labels)
     np.testing.assert_allclose(fused_history["loss"], keras_history["loss"], rtol=1e-3)
-    start = build(arch, batch_norm=True, reverse_complement=True, **SMALL[arch]).get_weights()
+    start = build(arch, batch_norm=True, reverse_complement=True, **small).get_weights()
     moved = max(float(np.abs(a - b).max()) for a, b in zip(keras_model.get_weights(), start))
     assert moved > 1e-2  # training moved the weights, so agreeing weights mean agreeing training
     for variable, a, b in zip(keras_model.weights, fused_model.get_weights(), keras_model.get_weights()):
