@@ -1,9 +1,11 @@
 """Validation learning curves of the recipe-selection runs, one panel per architecture's candidates.
 
     python bench/plot_learning_curves.py [--arch rnn] [--out docs/rnn_learning_curves.png]
+    python bench/plot_learning_curves.py --arch rnn --runs runs/claims_rnn --out docs/rnn_claim_curves.png
 
 Reads `bench/results/recipe_selection.json` (written by `bench/recipe_selection.py`): every row's
-per-epoch validation auROC. One panel per candidate setting, one line per experiment, so a run stuck
+per-epoch validation auROC; or, with `--runs`, the `history.csv` of every run a `deepmotif compare`
+folder holds for the architecture (one panel per folder given). One panel per candidate setting, one line per experiment, so a run stuck
 on its initial plateau (validation auROC near 0.5) shows as a flat line.
 """
 
@@ -26,7 +28,7 @@ def plot(rows: list[dict], arch: str, out: Path) -> Path:
     candidates = list(dict.fromkeys(r["candidate"] for r in rows))
     experiments = list(dict.fromkeys(r["experiment"] for r in rows))
     colours = plt.get_cmap("tab10")
-    fig, axes = plt.subplots(1, len(candidates), figsize=(3.6 * len(candidates), 3.4), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(candidates), figsize=(max(6.0, 3.6 * len(candidates)), 3.8), sharey=True, squeeze=False)
     for ax, candidate in zip(axes[0], candidates):
         for k, experiment in enumerate(experiments):
             row = next((r for r in rows if r["candidate"] == candidate and r["experiment"] == experiment), None)
@@ -50,13 +52,34 @@ def plot(rows: list[dict], arch: str, out: Path) -> Path:
     return out
 
 
+def rows_from_compare(folder: Path, arch: str) -> list[dict]:
+    """Rows like recipe_selection.json's from a `deepmotif compare` folder's runs (seed 0 or seedless)."""
+    import csv
+
+    rows = []
+    for experiment in sorted(p for p in folder.iterdir() if p.is_dir()):
+        run = next((experiment / name for name in (arch, f"{arch}-seed0") if (experiment / name / "history.csv").is_file()),
+                   None)
+        if run is None:
+            continue
+        with open(run / "history.csv", newline="") as f:
+            curve = [float(row["val_auroc"]) for row in csv.DictReader(f)]
+        rows.append({"arch": arch, "candidate": folder.name, "experiment": experiment.name, "validation_curve": curve})
+    return rows
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--arch", default="rnn")
     parser.add_argument("--results", default=str(HERE / "results" / "recipe_selection.json"))
+    parser.add_argument("--runs", nargs="+", default=None,
+                        help="deepmotif compare folders to plot instead of the selection runs")
     parser.add_argument("--out", default=str(HERE.parent / "docs" / "rnn_learning_curves.png"))
     args = parser.parse_args(argv)
-    rows = json.loads(Path(args.results).read_text())["rows"]
+    if args.runs:
+        rows = [row for folder in args.runs for row in rows_from_compare(Path(folder), args.arch)]
+    else:
+        rows = json.loads(Path(args.results).read_text())["rows"]
     print(plot(rows, args.arch, Path(args.out)))
     return 0
 

@@ -18,6 +18,10 @@ Candidates (everything else is the `default` recipe, strands averaged):
   epochs too (the cosine schedule then spans 60) and keeps the budget with the higher mean. The
   early-stopping patience is then read off the chosen runs' validation curves: the longest stretch
   any of them spent without a new best validation auROC before it improved again, plus two epochs.
+  A third stage tries a lower rate (`RNN_LONGER`: peak lr 3e-3 for 200 epochs, the schedule that left
+  the plateau on all five synthetic configs, docs/results.md §1d, and for 60 epochs, stage two's
+  budget) against stage two's winner; the budget with the higher mean validation auROC is chosen, and the patience is read off its
+  curves.
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ CANDIDATES = {
             "lr1e-2-warmup3": {"learning_rate": 1e-2, "warmup_epochs": 3}},
 }
 RNN_EPOCHS = (20, 60)  # the RNN's epoch budgets compared in the second stage
+# Third stage: a lower peak rate for longer, against the second stage's winner.
+RNN_LONGER = {"lr3e-3-e200": {"learning_rate": 3e-3, "epochs": 200}, "lr3e-3-e60": {"learning_rate": 3e-3, "epochs": 60}}
 # The runs of bench/reverse_complement_selection.py made with exactly these settings.
 REUSED = {("cnn", "lr1e-2"): "average", ("cnn_rnn", "lr3e-3"): "average"}
 
@@ -95,13 +101,20 @@ def main(argv=None) -> int:
     parser.add_argument("--rnn-epochs", type=int, default=20)
     parser.add_argument("--max-train", type=int, default=8000)
     parser.add_argument("--out", default=str(HERE / "runs" / "selection"))
+    parser.add_argument("--results", default=str(HERE / "results" / "recipe_selection.json"),
+                        help="the JSON the rows and choices go to (other architectures' rows are kept)")
     args = parser.parse_args(argv)
 
-    result_path = HERE / "results" / "recipe_selection.json"
+    result_path = Path(args.results)
+    archs = args.archs.split(",")
     result = {"protocol": "validation auROC only; the test split is not read (score_test=False)",
               "epochs": args.epochs, "rnn_epochs": args.rnn_epochs, "max_train_examples": args.max_train,
               "rows": [], "summary": {}}
-    for arch in args.archs.split(","):
+    if result_path.is_file():  # keep the architectures this call does not select
+        earlier = json.loads(result_path.read_text())
+        result["rows"] = [r for r in earlier.get("rows", []) if r["arch"] not in archs]
+        result["summary"] = {a: v for a, v in earlier.get("summary", {}).items() if a not in archs}
+    for arch in archs:
         names = experiments() if arch != "rnn" else experiments()[::2]
         for experiment in names:
             for name, settings in CANDIDATES[arch].items():
@@ -137,9 +150,25 @@ def main(argv=None) -> int:
             by_budget = {e: float(np.mean([r["validation_auroc"] for r in result["rows"]
                                            if r["arch"] == arch and r["candidate"] == c])) for e, c in budgets.items()}
             epochs = max(by_budget, key=by_budget.get)
+            stage_two = {"candidate": budgets[epochs], "settings": {**CANDIDATES[arch][chosen], "epochs": epochs}}
+            # third stage: a lower rate for longer, against the second stage's winner
+            finalists = {stage_two["candidate"]: stage_two["settings"]}
+            for name, settings in RNN_LONGER.items():
+                finalists[name] = settings
+                for experiment in names:
+                    run = run_one(experiment, arch, name, settings, args)
+                    metrics = json.loads((run / "metrics.json").read_text())
+                    result["rows"].append({"experiment": experiment, "arch": arch, "candidate": name,
+                                           "settings": settings, "validation_auroc": metrics["validation"]["auroc"],
+                                           "validation_curve": validation_curve(run), "run": str(run)})
+            by_finalist = {c: float(np.mean([r["validation_auroc"] for r in result["rows"]
+                                             if r["arch"] == arch and r["candidate"] == c])) for c in finalists}
+            final = max(by_finalist, key=by_finalist.get)
             waits = [longest_wait(r["validation_curve"]) for r in result["rows"]
-                     if r["arch"] == arch and r["candidate"] == budgets[epochs]]
-            summary.update({"mean_validation_auroc_by_epochs": by_budget, "epochs": epochs,
+                     if r["arch"] == arch and r["candidate"] == final]
+            summary.update({"mean_validation_auroc_by_epochs": by_budget,
+                            "mean_validation_auroc_by_finalist": by_finalist, "chosen": final,
+                            "settings": finalists[final], "epochs": finalists[final]["epochs"],
                             "longest_wait_epochs": max(waits), "patience": max(waits) + 2})
         result["summary"][arch] = summary
         result_path.parent.mkdir(exist_ok=True)
@@ -152,9 +181,11 @@ def main(argv=None) -> int:
             cell = {r["candidate"]: r["validation_auroc"] for r in rows if r["experiment"] == experiment}
             print(f"| {experiment} | " + " | ".join(f"{cell[c]:.4f}" for c in CANDIDATES[arch]) + " |")
         print("| **mean** | " + " | ".join(f"**{means[c]:.4f}**" for c in CANDIDATES[arch]) + " |")
-        print(f"\n{arch}: chosen `{chosen}` {summary['settings']} (experiments won: {wins})"
-              + (f"; epochs {summary['epochs']} ({summary['mean_validation_auroc_by_epochs']}); patience "
-                 f"{summary['patience']}" if arch == "rnn" else ""), flush=True)
+        print(f"\n{arch}: rate `{chosen}` (experiments won: {wins})"
+              + (f"; epochs at that rate {summary['mean_validation_auroc_by_epochs']}; finalists "
+                 f"{summary['mean_validation_auroc_by_finalist']}" if arch == "rnn" else "")
+              + f"; chosen `{summary['chosen']}` {summary['settings']}"
+              + (f", patience {summary['patience']}" if arch == "rnn" else ""), flush=True)
     return 0
 
 
