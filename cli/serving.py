@@ -47,14 +47,17 @@ def _list(args) -> int:
         print("no models published or exported")
         return 0
     width = max(len(r["name"]) for r in rows)
-    print(f"{'NAME':<{width}}  VER  {'ARCH':<7}  AUROC  DB*    SIZE(MB)  WHERE")
+    print(f"{'NAME':<{width}}  VER  {'ARCH':<7}  AUROC  {'95% CI':<14}  DB*    SIZE(MB)  WHERE")
     for r in rows:
         m = r.get("metrics", {})
         artifacts = r.get("artifacts", {})
         size = (artifacts.get("saved_model") or artifacts.get("keras") or {}).get("size")
         where = "local" if r["location"] not in ("cache", "remote") else r["location"]
+        interval = m.get("test_auroc_ci")
+        interval = f"[{interval[0]:.3f}, {interval[1]:.3f}]" if interval else "-"
         print(f"{r['name']:<{width}}  {r['version']:>3}  {str(r.get('arch', '-')):<7}  {_fmt(m.get('test_auroc'))}  "
-              f"{_fmt(m.get('deepbind_star_auroc'))}  {_fmt(size / 1e6 if size else None, '.2f', 8)}  {where}")
+              f"{interval:<14}  {_fmt(m.get('deepbind_star_auroc'))}  {_fmt(size / 1e6 if size else None, '.2f', 8)}  "
+              f"{where}")
     return 0
 
 

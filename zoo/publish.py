@@ -95,12 +95,16 @@ def manifest_entry(version_dir, dist_dir) -> dict:
         "parameters": card.get("parameters"),
         "metrics": {
             "test_auroc": test.get("auroc"),
+            **({"test_auroc_ci": test["auroc_ci"]} if test.get("auroc_ci") else {}),
             "test_auprc": test.get("auprc"),
+            **({"test_auprc_ci": test["auprc_ci"]} if test.get("auprc_ci") else {}),
             "test_n": test.get("n"),
             "deepbind_star_auroc": metrics.get("deepbind_star_auroc", test.get("deepbind_star_auroc")),
             "deepbind_auroc": metrics.get("deepbind_auroc", test.get("deepbind_auroc")),
             **({"seeds_test_auroc_mean": card["seeds"]["test_auroc_mean"], "seeds_test_auroc_sd": card["seeds"]["test_auroc_sd"],
-                "published_seed": card["seeds"]["published_seed"]} if card.get("seeds") else {}),
+                "seeds_test_auroc_mean_ci": card["seeds"].get("test_auroc_mean_ci"),
+                "seeds": card["seeds"]["seeds"], "published_seed": card["seeds"]["published_seed"]}
+               if card.get("seeds") else {}),
         },
         "command": portable_command(command) if command else None,
         "path": _relative(version_dir),

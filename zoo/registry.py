@@ -121,6 +121,10 @@ def read_manifest(path=None, registry: str | None = None) -> dict:
     path = path or os.environ.get("DEEPMOTIF_MANIFEST")
     base = registry or os.environ.get("DEEPMOTIF_REGISTRY")
     folder = _local_registry(base) if base and not path else None
+    if folder is not None and folder.is_file():
+        raise ManifestError(f"registry {base!r} is a file: a registry is the folder that holds the release assets "
+                            f"(and optionally its own {MANIFEST_FILE}); to read another manifest, set "
+                            "DEEPMOTIF_MANIFEST")
     if folder is not None and (folder / MANIFEST_FILE).is_file():
         path = folder / MANIFEST_FILE
     try:

@@ -72,6 +72,13 @@ def test_two_shards_then_merge(tmp_path, tfds_data_dir):
         assert card["seeds"]["seeds"] == [0, 1]
         assert card["seeds"]["test_auroc_mean"] == pytest.approx(merged["results"]["synthetic_tfbs/tiny"][arch])
         assert entry["metrics"]["published_seed"] == card["seeds"]["published_seed"]
+        # the registry carries the intervals too: the published run's and the seeds' mean's
+        low, high = entry["metrics"]["test_auroc_ci"]
+        assert low <= entry["metrics"]["test_auroc"] <= high
+        assert entry["metrics"]["test_auroc_ci"] == card["metrics"]["test"]["auroc_ci"]
+        assert entry["metrics"]["test_auprc_ci"] == card["metrics"]["test"]["auprc_ci"]
+        assert entry["metrics"]["seeds_test_auroc_mean_ci"] == card["seeds"]["test_auroc_mean_ci"]
+        assert entry["metrics"]["seeds"] == [0, 1]
 
 
 def test_encode_tfbs_alone_means_the_experiments_in_the_manual_dir(tmp_path):

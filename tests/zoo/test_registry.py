@@ -291,3 +291,29 @@ def test_modified_cached_saved_model_is_detected_and_downloaded_again(published,
     assert registry.pull(NAME, offline=True)["saved_model"] == serving  # verified again, and intact
     np.testing.assert_allclose(load_model(NAME, offline=True).predict(published["x"], verbose=0),
                                published["model"].predict(published["x"], verbose=0), atol=1e-6)
+
+
+def test_models_list_shows_the_test_interval_beside_the_auroc(published, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DEEPMOTIF_EXPORTED_MODELS", str(tmp_path / "no_local_models"))
+    monkeypatch.setenv("DEEPMOTIF_CACHE", str(tmp_path / "cache"))
+    entry = {**published["entry"], "metrics": {"test_auroc": 0.91, "test_auroc_ci": [0.8930, 0.9269],
+                                                "deepbind_star_auroc": 0.888}}
+    folder = tmp_path / "registry"
+    folder.mkdir()
+    (folder / registry.MANIFEST_FILE).write_text(json.dumps({"release_url": "http://unused.invalid",
+                                                            "models": [entry]}))
+    from deepmotif.cli.main import main
+
+    capsys.readouterr()
+    assert main(["models", "list", "--registry", str(folder)]) == 0
+    header, row = capsys.readouterr().out.splitlines()
+    assert "95% CI" in header
+    assert row.split()[3:7] == ["0.910", "[0.893,", "0.927]", "0.888"]
+
+
+def test_a_registry_that_names_a_file_is_refused_not_replaced_by_the_packaged_manifest(tmp_path, monkeypatch):
+    monkeypatch.delenv("DEEPMOTIF_MANIFEST", raising=False)
+    manifest = tmp_path / registry.MANIFEST_FILE
+    manifest.write_text(json.dumps({"models": []}))
+    with pytest.raises(registry.ManifestError, match="is a file: a registry is the folder"):
+        registry.list_models(registry=str(manifest))
