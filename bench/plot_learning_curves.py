@@ -28,8 +28,13 @@ def plot(rows: list[dict], arch: str, out: Path) -> Path:
     candidates = list(dict.fromkeys(r["candidate"] for r in rows))
     experiments = list(dict.fromkeys(r["experiment"] for r in rows))
     colours = plt.get_cmap("tab10")
-    fig, axes = plt.subplots(1, len(candidates), figsize=(max(6.0, 3.6 * len(candidates)), 3.8), sharey=True, squeeze=False)
-    for ax, candidate in zip(axes[0], candidates):
+    columns = min(3, len(candidates))
+    grid = -(-len(candidates) // columns)  # rows of panels
+    fig, axes = plt.subplots(grid, columns, figsize=(max(6.0, 4.2 * columns), 3.6 * grid), sharey=True,
+                             squeeze=False)
+    for ax in axes.flat[len(candidates):]:
+        ax.set_visible(False)
+    for ax, candidate in zip(axes.flat, candidates):
         for k, experiment in enumerate(experiments):
             row = next((r for r in rows if r["candidate"] == candidate and r["experiment"] == experiment), None)
             if row is None:
@@ -41,8 +46,9 @@ def plot(rows: list[dict], arch: str, out: Path) -> Path:
         ax.set_xlabel("epoch")
         ax.axhline(0.5, color="grey", lw=0.6, ls=":")
         ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("validation auROC")
-    axes[0][-1].legend(fontsize=7, loc="lower right")
+    for row in axes:
+        row[0].set_ylabel("validation auROC")
+    axes.flat[len(candidates) - 1].legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.stem + ".tmp.png")

@@ -8,7 +8,7 @@ Reads the DeMo FASTA files of ../shared/data/encode/GATA1_K562_GATA-1_USC direct
 selects (validation auROC for `default`, training auROC for `demo`), and of the last epoch.
 `default` variants here use one learning rate for all archs (the recipe now picks one per arch).
 """
-import sys, time, json, numpy as np, keras, tensorflow as tf
+import sys, time, json, numpy as np, keras
 from sklearn.metrics import roc_auc_score
 from deepmotif.zoo.architectures import build
 from deepmotif.zoo import recipes
