@@ -154,7 +154,17 @@ def register(subparsers) -> None:
                     help="fetch only the .keras file of versions published with one, not the SavedModel")
     _registry_option(pl)
     pl.set_defaults(func=_pull)
-    pub = msub.add_parser("publish", help="export finished runs and write their manifest entries (maintainers)")
+    pub = msub.add_parser(
+        "publish", help="export finished runs and write their manifest entries (maintainers)",
+        description="Export every finished run under RUNS as the next SavedModel version of its model\n"
+                    "(exported_models/<model>/<version>/, TF Serving's layout; a run already exported from\n"
+                    "the same weights is skipped), pack each version as a release asset in --dist, and\n"
+                    "rewrite the manifest entries: test auROC with its 95% interval, DeepBind references,\n"
+                    "sha256, the command that trained it. Of a `deepmotif compare --seeds` cell, the seed\n"
+                    "whose validation auROC is the median is published; every seed's numbers go into its\n"
+                    "model card.",
+        epilog="example:\n  deepmotif models publish runs/claims --release-url https://example.org/models",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     pub.add_argument("runs", nargs="+", metavar="RUNS", help="run directories, or folders searched for them")
     pub.add_argument("--dist", default="dist/models", help="where release assets go (default: dist/models)")
     pub.add_argument("--base-dir", default=None, help="export base path (default: the repository's exported_models)")

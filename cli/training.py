@@ -21,7 +21,8 @@ def _add_data_args(p) -> None:
 def _add_training_args(p) -> None:
     from deepmotif.zoo.recipes import RECIPES
 
-    p.add_argument("--epochs", type=int, default=None, help="epochs (default: the recipe's; default 30, demo 50)")
+    p.add_argument("--epochs", type=int, default=None,
+                   help="epochs (default: the recipe's; default 30 and the RNN up to 200, demo 50)")
     p.add_argument("--batch-size", type=int, default=None, help="batch size (default: the recipe's; 128, demo 256)")
     p.add_argument("--learning-rate", type=float, default=None, help="peak learning rate (default: the recipe's)")
     p.add_argument("--recipe", default="default", choices=sorted(RECIPES),
