@@ -41,10 +41,11 @@ def finished_runs(paths) -> list[Path]:
 
 
 def pack_saved_model(version_dir, archive) -> Path:
-    """A byte-reproducible `.tar.gz` of an exported version directory (paths relative to it)."""
+    """A byte-reproducible `.tar.gz` of an exported version directory (paths relative to it): the same
+    folder gives the same bytes wherever the archive is written (no name or time in the gzip header)."""
     version_dir, archive = Path(version_dir), Path(archive)
     with atomic.atomic_path(archive) as tmp:
-        with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+        with open(tmp, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as gz:
             with tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
                 for path in sorted(version_dir.rglob("*")):
                     info = tar.gettarinfo(str(path), arcname=path.relative_to(version_dir).as_posix())

@@ -317,3 +317,12 @@ def test_a_registry_that_names_a_file_is_refused_not_replaced_by_the_packaged_ma
     manifest.write_text(json.dumps({"models": []}))
     with pytest.raises(registry.ManifestError, match="is a file: a registry is the folder"):
         registry.list_models(registry=str(manifest))
+
+
+def test_a_packed_version_has_the_same_bytes_wherever_it_is_written(published, tmp_path):
+    """The manifest's digest of a release asset can be checked by packing the committed folder again."""
+    from deepmotif.zoo.publish import pack_saved_model
+
+    first = pack_saved_model(published["version_dir"], tmp_path / "a" / "model-1.saved_model.tar.gz")
+    second = pack_saved_model(published["version_dir"], tmp_path / "b" / "other-name.tar.gz")
+    assert first.read_bytes() == second.read_bytes()
