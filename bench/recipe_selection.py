@@ -164,8 +164,12 @@ def main(argv=None) -> int:
             by_finalist = {c: float(np.mean([r["validation_auroc"] for r in result["rows"]
                                              if r["arch"] == arch and r["candidate"] == c])) for c in finalists}
             final = max(by_finalist, key=by_finalist.get)
+            # the patience covers every curve trained at the chosen peak rate, whatever its budget: when the
+            # RNN leaves its plateau is chaotic in small changes (docs/results.md §1c), so the chosen runs'
+            # own curves may all have escaped early by chance
+            rate = finalists[final]["learning_rate"]
             waits = [longest_wait(r["validation_curve"]) for r in result["rows"]
-                     if r["arch"] == arch and r["candidate"] == final]
+                     if r["arch"] == arch and r["settings"]["learning_rate"] == rate]
             summary.update({"mean_validation_auroc_by_epochs": by_budget,
                             "mean_validation_auroc_by_finalist": by_finalist, "chosen": final,
                             "settings": finalists[final], "epochs": finalists[final]["epochs"],

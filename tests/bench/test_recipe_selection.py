@@ -17,16 +17,18 @@ sys.path.insert(0, str(BENCH))
 
 import recipe_selection  # noqa: E402
 
-# Final validation auROC of each RNN candidate (identical on every experiment): the third stage's
-# 60-epoch lower rate wins.
-FINAL = {"lr1e-2": 0.70, "lr3e-2": 0.75, "lr1e-2-warmup3": 0.65, "lr3e-2-e60": 0.80, "lr3e-3-e200": 0.84,
-         "lr3e-3-e60": 0.86}
+# Final validation auROC of each RNN candidate (identical on every experiment) and how many epochs its
+# curve waits for a new best: the third stage's 200-epoch lower rate wins; the 60-epoch run at the same
+# rate waited longest among that rate's runs; the 3e-2 run waited longer still.
+FINAL = {"lr1e-2": 0.70, "lr3e-2": 0.75, "lr1e-2-warmup3": 0.65, "lr3e-2-e60": 0.80, "lr3e-3-e200": 0.86,
+         "lr3e-3-e60": 0.84}
+WAIT = {"lr3e-3-e200": 4, "lr3e-3-e60": 7, "lr3e-2-e60": 12}
 
 
 def _curve(candidate: str) -> list[float]:
-    # a plateau, a rise, a dip lasting 4 epochs, then the best value last
+    # a plateau, a rise, a dip lasting WAIT epochs, then the best value last
     top = FINAL[candidate]
-    return [0.5, 0.5, top - 0.05, top - 0.1, top - 0.1, top - 0.1, top - 0.1, top]
+    return [0.5, 0.5, top - 0.05] + [top - 0.1] * WAIT.get(candidate, 4) + [top]
 
 
 def _fake_run(experiment, arch, name, settings, args):
@@ -63,8 +65,9 @@ def test_the_lower_rate_wins_the_third_stage_and_other_architectures_are_kept(tm
     assert rnn["mean_validation_auroc"]["lr3e-2"] == pytest.approx(0.75)
     assert rnn["mean_validation_auroc_by_epochs"] == {"20": pytest.approx(0.75), "60": pytest.approx(0.80)}
     assert rnn["mean_validation_auroc_by_finalist"] == {"lr3e-2-e60": pytest.approx(0.80),
-                                                         "lr3e-3-e200": pytest.approx(0.84),
-                                                         "lr3e-3-e60": pytest.approx(0.86)}
-    assert rnn["chosen"] == "lr3e-3-e60"
-    assert rnn["settings"] == {"learning_rate": 3e-3, "epochs": 60} and rnn["epochs"] == 60
-    assert rnn["patience"] == 4 + 2  # the four-epoch dip of the chosen runs' curves, plus two
+                                                         "lr3e-3-e200": pytest.approx(0.86),
+                                                         "lr3e-3-e60": pytest.approx(0.84)}
+    assert rnn["chosen"] == "lr3e-3-e200"
+    assert rnn["settings"] == {"learning_rate": 3e-3, "epochs": 200} and rnn["epochs"] == 200
+    # the longest wait of any run at the chosen rate (the 60-epoch one's 7), plus two; not the 3e-2 run's 12
+    assert rnn["patience"] == 7 + 2

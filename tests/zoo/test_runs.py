@@ -83,7 +83,7 @@ def test_per_architecture_recipe_settings_apply_unless_overridden():
     from deepmotif.zoo.recipes import get_recipe
 
     rnn, cnn = get_recipe("default", "rnn"), get_recipe("default", "cnn")
-    assert (rnn["epochs"], rnn["early_stopping_patience"], rnn["learning_rate"]) == (200, 10, 3e-3)  # §1c
+    assert (rnn["epochs"], rnn["early_stopping_patience"], rnn["learning_rate"]) == (200, 31, 3e-3)  # §1c
     assert (cnn["epochs"], cnn["early_stopping_patience"]) == (30, 6)
     assert get_recipe("default", "rnn", epochs=5)["epochs"] == 5
     assert get_recipe("default", "rnn", early_stopping_patience=3)["early_stopping_patience"] == 3
