@@ -42,12 +42,16 @@ def finished_runs(paths) -> list[Path]:
 
 def pack_saved_model(version_dir, archive) -> Path:
     """A byte-reproducible `.tar.gz` of an exported version directory (paths relative to it): the same
-    folder gives the same bytes wherever the archive is written (no name or time in the gzip header)."""
+    files give the same bytes wherever the archive is written (no name or time in the gzip header) and
+    whether or not the folder came from a git checkout (empty directories, such as the SavedModel's empty
+    `assets/`, which git does not keep, are left out)."""
     version_dir, archive = Path(version_dir), Path(archive)
+    files = sorted(p for p in version_dir.rglob("*") if p.is_file())
+    folders = {parent for p in files for parent in p.relative_to(version_dir).parents if parent != Path(".")}
     with atomic.atomic_path(archive) as tmp:
         with open(tmp, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as gz:
             with tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
-                for path in sorted(version_dir.rglob("*")):
+                for path in sorted([*files, *(version_dir / f for f in folders)]):
                     info = tar.gettarinfo(str(path), arcname=path.relative_to(version_dir).as_posix())
                     info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
                     info.mode = 0o755 if path.is_dir() else 0o644

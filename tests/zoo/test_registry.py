@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import shutil
 import threading
 from pathlib import Path
 
@@ -326,3 +327,12 @@ def test_a_packed_version_has_the_same_bytes_wherever_it_is_written(published, t
     first = pack_saved_model(published["version_dir"], tmp_path / "a" / "model-1.saved_model.tar.gz")
     second = pack_saved_model(published["version_dir"], tmp_path / "b" / "other-name.tar.gz")
     assert first.read_bytes() == second.read_bytes()
+    # a git checkout of the folder has no empty directories (SavedModel's `assets/` is one): same bytes
+    checkout = tmp_path / "checkout"
+    shutil.copytree(published["version_dir"], checkout)
+    (checkout / "assets").mkdir(exist_ok=True)
+    for folder in sorted((p for p in checkout.rglob("*") if p.is_dir()), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+    assert not (checkout / "assets").exists()
+    assert pack_saved_model(checkout, tmp_path / "c" / "model-1.saved_model.tar.gz").read_bytes() == first.read_bytes()
