@@ -44,12 +44,14 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "dashboard", help="build the Deep Motif Dashboard: one static page comparing models of one TF",
         description="Write a self-contained static page (index.html + PNGs; opens from disk) comparing "
-                    "the given training runs of one dataset: metrics and ROC/PR curves, saliency maps, "
-                    "temporal output scores, class optimization and filter motifs with JASPAR matches, "
-                    "model cards.")
+                    "the given models of one dataset (training runs, exports or published models): metrics "
+                    "and ROC/PR curves, saliency maps, temporal output scores, class optimization and filter "
+                    "motifs with JASPAR matches, model cards.")
     p.add_argument("--dataset", required=True, help="dataset name, e.g. encode_tfbs/GATA1_K562_GATA-1_USC")
-    p.add_argument("--models", nargs="+", required=True, metavar="RUN_DIR",
-                   help="training run directories (deepmotif train --out), e.g. the cnn, rnn and cnn_rnn runs")
+    p.add_argument("--models", nargs="+", required=True, metavar="MODEL",
+                   help="the models to compare, e.g. a cnn, an rnn and a cnn_rnn: training run directories "
+                        "(deepmotif train --out), exported SavedModel versions, or published model names "
+                        "(synthetic_grammar.cnn; see deepmotif models list)")
     p.add_argument("--out", required=True, help="output folder (index.html, img/, dashboard.json)")
     p.add_argument("--sequences", nargs="+", metavar="ID_OR_DNA",
                    help="test sequence ids or DNA strings to explain (default: the best-scored positives)")

@@ -50,25 +50,29 @@ def _read_json(path: Path) -> dict:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
-def _load_model_run(run_dir: Path, dataset: str) -> dict:
-    """Model, config, metrics and test predictions of one training run directory."""
-    from deepmotif.zoo.model_loading import load_run
+def _load_model_run(ref, dataset: str) -> dict:
+    """Model, config, metrics and test predictions of one model: a training run directory, or an
+    exported version / published model name (its card's metrics and recipe; its test predictions are
+    made on the page's test split)."""
+    from deepmotif.zoo.model_loading import load_run, locate, read_card
 
-    run_dir = Path(run_dir)
-    if not (run_dir / "model.keras").is_file():
-        raise MissingFilesError(f"{run_dir} is not a training run (deepmotif train --out RUN_DIR)",
-                                [run_dir / "model.keras"])
-    model, config = load_run(run_dir)
+    source = locate(ref)  # a run, a .keras file, an exported version or a published name (pulled)
+    model, config = load_run(source.path)
+    card = read_card(source) if source.kind == "export" else {}
+    if card:
+        training = card.get("training") or {}
+        config = {**config, "recipe": training.get("recipe"), "epochs": training.get("epochs")}
     trained_on = config.get("dataset")
     if trained_on and trained_on != dataset:
-        raise DashboardError(f"{run_dir} was trained on {trained_on!r}, not {dataset!r}: "
+        raise DashboardError(f"{ref} was trained on {trained_on!r}, not {dataset!r}: "
                              "one dashboard page compares models of one dataset")
-    metrics = _read_json(run_dir / "metrics.json")
-    predictions = run_dir / "predictions_test.npz"
-    arrays = dict(np.load(predictions, allow_pickle=False)) if predictions.is_file() else None
+    folder = source.path if source.kind == "run" else None
+    metrics = _read_json(folder / "metrics.json") if folder else (card.get("metrics") or {})
+    predictions = folder / "predictions_test.npz" if folder else None
+    arrays = dict(np.load(predictions, allow_pickle=False)) if predictions and predictions.is_file() else None
     arch = config.get("arch") or model.name
-    return {"run_dir": run_dir, "model": model, "config": config, "arch": arch, "metrics": metrics,
-            "predictions": arrays}
+    return {"run_dir": Path(source.path), "model": model, "config": config, "arch": arch, "metrics": metrics,
+            "predictions": arrays, "export_dir": source.path if source.kind == "export" else None}
 
 
 def _labels(runs: list[dict]) -> list[str]:
@@ -203,6 +207,19 @@ def selection_sentence(runs: list[dict]) -> str:
     return "models selected on " + "; ".join(f"{k} ({', '.join(v)})" for k, v in by_monitor.items())
 
 
+def best_match_is_planted(matches: list[dict], planted) -> bool:
+    """Whether a motif's best JASPAR match (`matches`, best first, each with `name` and `q_value`) is one
+    of the `planted` motif names. Names compare case-insensitively (JASPAR names the mouse SPI1 matrix
+    `Spi1`), and a planted motif whose q-value ties the best one counts too: TOMTOM cannot rank CEBPB above
+    CEBPE when both matrices match equally well."""
+    if not matches:
+        return False
+    names = {str(name).upper() for name in planted}
+    best_q = matches[0].get("q_value")
+    tied = [m for m in matches if m is matches[0] or (best_q is not None and m.get("q_value") == best_q)]
+    return any(str(m["name"]).upper() in names for m in tied)
+
+
 def _filters(model, x: np.ndarray, labels: np.ndarray, n_filters: int, planted, say) -> tuple[list[dict], dict]:
     """First-layer filter motifs (each test sequence's strongest window, flanks trimmed) with their
     JASPAR matches, most informative first; the `n_filters` shown also get their influence (logit
@@ -225,7 +242,7 @@ def _filters(model, x: np.ndarray, labels: np.ndarray, n_filters: int, planted, 
     tally = {}
     if planted:
         def hit(item):
-            return bool(item["matches"]) and item["matches"][0]["name"] in planted
+            return best_match_is_planted(item.get("matches") or [], planted)
         tally = {"filters": len(items), "planted_best": sum(map(hit, items)),
                  "shown": len(shown), "shown_planted_best": sum(map(hit, shown))}
     return shown, tally
@@ -260,7 +277,7 @@ def _performance_panel(runs, labels, exported, arrays, metadata, images: Path) -
     for run, label, export_dir in zip(runs, labels, exported):
         y_true, y_score = _test_predictions(run, arrays)
         curves.append((label, y_true, y_score))
-        card, export_path = _card_and_path(run, export_dir)
+        card, export_path = _card_and_path(run, export_dir or run.get("export_dir"))
         metrics = run["metrics"]
         models.append({"label": label, "arch": run["arch"], "run_dir": str(run["run_dir"].resolve()),
                        "test": _with_intervals(metrics.get("test"), y_true, y_score),
@@ -369,7 +386,10 @@ def build_dashboard(dataset: str, run_dirs, out, sequences=None, n_sequences: in
     dataset : str
         The dataset all runs were trained on; its test split is explained.
     run_dirs : sequence of str or pathlib.Path
-        Training run directories (typically cnn, rnn, cnn_rnn).
+        The models (typically cnn, rnn, cnn_rnn): training run directories, exported SavedModel
+        versions or published model names (`synthetic_grammar.cnn`; pulled when not local). An
+        exported or published model brings its card's metrics and recipe; its test predictions are
+        made here.
     out : str or pathlib.Path
         Output folder.
     sequences : sequence of str, optional
@@ -401,7 +421,7 @@ def build_dashboard(dataset: str, run_dirs, out, sequences=None, n_sequences: in
     from deepmotif.interpret.dashboard_page import render_page
 
     started = time.time()
-    run_dirs = [Path(p) for p in run_dirs]
+    run_dirs = list(run_dirs)
     if not run_dirs:
         raise DashboardError("no model runs given (--models RUN_DIR ...)")
     exported = list(exported) if exported is not None else [None] * len(run_dirs)

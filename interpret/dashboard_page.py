@@ -48,7 +48,8 @@ def _img(src: str, alt: str) -> str:
 
 def _name(name: str, planted) -> str:
     """A JASPAR motif name, marked when it is one of the motifs planted in the data (ground truth)."""
-    return f"<b>{escape(name)} (planted)</b>" if name in planted else escape(name)
+    planted_names = {str(p).upper() for p in planted}
+    return f"<b>{escape(name)} (planted)</b>" if name.upper() in planted_names else escape(name)
 
 
 def _matches_table(matches: list[dict], planted=()) -> str:
@@ -168,7 +169,7 @@ def _filters_section(s: dict) -> str:
             f"<td class=num>{_sci(item['matches'][0]['q_value']) if item['matches'] else '&ndash;'}</td></tr>"
             for item in f["filters"])
         tally = f.get("planted_tally") or {}
-        found = (f'<p class="note">Best match a planted motif: {tally["shown_planted_best"]} of the '
+        found = (f'<p class="note">Best match a planted motif (or tied with one): {tally["shown_planted_best"]} of the '
                  f'{tally["shown"]} filters shown, {tally["planted_best"]} of all {tally["filters"]} filters '
                  "with sites.</p>") if tally else ""
         blocks.append(f"<h3>{escape(f['label'])}</h3>" + _img(f["image"], f"first-layer filters of {f['label']}")

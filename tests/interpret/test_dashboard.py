@@ -346,3 +346,40 @@ def test_page_renders_in_headless_chromium(site, tmp_path):
         assert browser.errors() == []
     finally:
         browser.close()
+
+
+def test_a_published_model_name_makes_a_page_from_its_export_and_card(runs, tmp_path, tfds_data_dir, monkeypatch):
+    """What a user who pulled a pretrained model does: `--models NAME`; the card brings the metrics and
+    the recipe, the test predictions are made on the page's test split."""
+    from deepmotif.interpret.dashboard import build_dashboard
+    from deepmotif.zoo.model_loading import ModelNotFoundError
+
+    run_dirs, exported = runs
+    monkeypatch.setenv("DEEPMOTIF_EXPORTED_MODELS", str(exported.parent.parent))
+    monkeypatch.setenv("DEEPMOTIF_CACHE", str(tmp_path / "cache"))
+    index = build_dashboard(DATASET, ["tiny_cnn"], tmp_path / "page", n_sequences=1, optimization_steps=5,
+                            restarts=1, n_filters=2, data_dir=tfds_data_dir)
+    summary = json.loads((index.parent / "dashboard.json").read_text())
+    (model,) = summary["models"]
+    run_metrics = json.loads((run_dirs[0] / "metrics.json").read_text())
+    assert model["exported"] == str(exported.resolve()) and model["card"]["name"] == "tiny_cnn"
+    assert model["test"]["auroc"] == pytest.approx(run_metrics["test"]["auroc"])
+    assert model["config"]["recipe"]["monitor"] == "val_auroc"
+    assert "selected on validation auROC" in index.read_text()
+    with pytest.raises(ModelNotFoundError, match="no trained model at tiny_cnm"):
+        build_dashboard(DATASET, ["tiny_cnm"], tmp_path / "other", data_dir=tfds_data_dir)
+
+
+def test_a_best_match_counts_as_planted_across_case_and_tied_family_members():
+    """The matches TOMTOM gave the published synthetic_grammar CNN's filters (planted: SPI1, CEBPB)."""
+    from deepmotif.interpret.dashboard import best_match_is_planted
+
+    planted = ["SPI1", "CEBPB"]
+    tied_family = [{"name": "CEBPE", "q_value": 0.0017}, {"name": "CEBPB", "q_value": 0.0017},
+                   {"name": "CEBPG", "q_value": 0.0034}]
+    mouse_matrix = [{"name": "Spi1", "q_value": 0.0009}, {"name": "SPIB", "q_value": 0.021}]
+    behind = [{"name": "CEBPG", "q_value": 0.0008}, {"name": "CEBPB", "q_value": 0.0019}]
+    other = [{"name": "ZNF362", "q_value": 0.012}, {"name": "SPI1", "q_value": 0.3}]
+    assert best_match_is_planted(tied_family, planted) and best_match_is_planted(mouse_matrix, planted)
+    assert not best_match_is_planted(behind, planted)  # CEBPB is a worse match than CEBPG: not counted
+    assert not best_match_is_planted(other, planted) and not best_match_is_planted([], planted)
