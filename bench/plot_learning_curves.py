@@ -4,9 +4,9 @@
     python bench/plot_learning_curves.py --arch rnn --runs runs/claims_rnn --out docs/rnn_claim_curves.png
 
 Reads `bench/results/recipe_selection.json` (written by `bench/recipe_selection.py`): every row's
-per-epoch validation auROC; or, with `--runs`, the `history.csv` of every run a `deepmotif compare`
-folder holds for the architecture (one panel per folder given). One panel per candidate setting, one line per experiment, so a run stuck
-on its initial plateau (validation auROC near 0.5) shows as a flat line.
+per-epoch validation auROC, one panel per candidate setting; or, with `--runs`, the `history.csv` of
+every run a `deepmotif compare` folder holds for the architecture, one panel per folder. One line per
+experiment, so a run stuck on its initial plateau (validation auROC near 0.5) shows as a flat line.
 """
 
 from __future__ import annotations
@@ -64,8 +64,8 @@ def rows_from_compare(folder: Path, arch: str) -> list[dict]:
 
     rows = []
     for experiment in sorted(p for p in folder.iterdir() if p.is_dir()):
-        run = next((experiment / name for name in (arch, f"{arch}-seed0") if (experiment / name / "history.csv").is_file()),
-                   None)
+        candidates = (experiment / arch, experiment / f"{arch}-seed0")
+        run = next((path for path in candidates if (path / "history.csv").is_file()), None)
         if run is None:
             continue
         with open(run / "history.csv", newline="") as f:

@@ -94,6 +94,20 @@ def run_one(experiment: str, arch: str, name: str, settings: dict, args) -> Path
     return run
 
 
+def record(experiment: str, arch: str, name: str, settings: dict, args, rows: list[dict]) -> None:
+    """Train (or reuse) one candidate run and append its validation auROC and curve to `rows`."""
+    run = run_one(experiment, arch, name, settings, args)
+    metrics = json.loads((run / "metrics.json").read_text())
+    rows.append({"experiment": experiment, "arch": arch, "candidate": name, "settings": settings,
+                 "validation_auroc": metrics["validation"]["auroc"], "validation_curve": validation_curve(run),
+                 "run": str(run)})
+
+
+def mean_validation(rows: list[dict], arch: str, candidate: str) -> float:
+    """Mean validation auROC of one candidate's runs over the experiments."""
+    return float(np.mean([r["validation_auroc"] for r in rows if r["arch"] == arch and r["candidate"] == candidate]))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--archs", default="cnn,cnn_rnn,rnn")
@@ -118,14 +132,9 @@ def main(argv=None) -> int:
         names = experiments() if arch != "rnn" else experiments()[::2]
         for experiment in names:
             for name, settings in CANDIDATES[arch].items():
-                run = run_one(experiment, arch, name, settings, args)
-                metrics = json.loads((run / "metrics.json").read_text())
-                result["rows"].append({"experiment": experiment, "arch": arch, "candidate": name,
-                                       "settings": settings, "validation_auroc": metrics["validation"]["auroc"],
-                                       "validation_curve": validation_curve(run), "run": str(run)})
+                record(experiment, arch, name, settings, args, result["rows"])
         rows = [r for r in result["rows"] if r["arch"] == arch]
-        means = {c: float(np.mean([r["validation_auroc"] for r in rows if r["candidate"] == c]))
-                 for c in CANDIDATES[arch]}
+        means = {c: mean_validation(rows, arch, c) for c in CANDIDATES[arch]}
         wins = dict.fromkeys(CANDIDATES[arch], 0)
         for experiment in names:
             cell = {r["candidate"]: r["validation_auroc"] for r in rows if r["experiment"] == experiment}
@@ -134,35 +143,20 @@ def main(argv=None) -> int:
         summary = {"experiments": names, "mean_validation_auroc": means, "experiments_won": wins,
                    "chosen": chosen, "settings": CANDIDATES[arch][chosen]}
         if arch == "rnn":  # second stage: the epoch budget, for the chosen rate and warm-up
-            budgets = {args.rnn_epochs: chosen}
+            budgets = {args.rnn_epochs: (chosen, {**CANDIDATES[arch][chosen], "epochs": args.rnn_epochs})}
             for epochs in RNN_EPOCHS:
                 if epochs == args.rnn_epochs:
                     continue
-                name = f"{chosen}-e{epochs}"
-                budgets[epochs] = name
+                budgets[epochs] = (f"{chosen}-e{epochs}", {**CANDIDATES[arch][chosen], "epochs": epochs})
                 for experiment in names:
-                    settings = {**CANDIDATES[arch][chosen], "epochs": epochs}
-                    run = run_one(experiment, arch, name, settings, args)
-                    metrics = json.loads((run / "metrics.json").read_text())
-                    result["rows"].append({"experiment": experiment, "arch": arch, "candidate": name,
-                                           "settings": settings, "validation_auroc": metrics["validation"]["auroc"],
-                                           "validation_curve": validation_curve(run), "run": str(run)})
-            by_budget = {e: float(np.mean([r["validation_auroc"] for r in result["rows"]
-                                           if r["arch"] == arch and r["candidate"] == c])) for e, c in budgets.items()}
-            epochs = max(by_budget, key=by_budget.get)
-            stage_two = {"candidate": budgets[epochs], "settings": {**CANDIDATES[arch][chosen], "epochs": epochs}}
+                    record(experiment, arch, *budgets[epochs], args, result["rows"])
+            by_budget = {e: mean_validation(result["rows"], arch, name) for e, (name, _) in budgets.items()}
             # third stage: a lower rate for longer, against the second stage's winner
-            finalists = {stage_two["candidate"]: stage_two["settings"]}
+            finalists = dict([budgets[max(by_budget, key=by_budget.get)], *RNN_LONGER.items()])
             for name, settings in RNN_LONGER.items():
-                finalists[name] = settings
                 for experiment in names:
-                    run = run_one(experiment, arch, name, settings, args)
-                    metrics = json.loads((run / "metrics.json").read_text())
-                    result["rows"].append({"experiment": experiment, "arch": arch, "candidate": name,
-                                           "settings": settings, "validation_auroc": metrics["validation"]["auroc"],
-                                           "validation_curve": validation_curve(run), "run": str(run)})
-            by_finalist = {c: float(np.mean([r["validation_auroc"] for r in result["rows"]
-                                             if r["arch"] == arch and r["candidate"] == c])) for c in finalists}
+                    record(experiment, arch, name, settings, args, result["rows"])
+            by_finalist = {c: mean_validation(result["rows"], arch, c) for c in finalists}
             final = max(by_finalist, key=by_finalist.get)
             # the patience covers every curve trained at the chosen peak rate, whatever its budget: when the
             # RNN leaves its plateau is chaotic in small changes (docs/results.md §1c), so the chosen runs'
