@@ -11,8 +11,9 @@ beside them the source applied unchanged (zero-shot). Every cell's test auROC (t
 `_B` set, 1,000 sequences) is read once, when the cell is done, and reported as mean ± sd over seeds with
 the paired-bootstrap 95% interval of that mean (`deepmotif.zoo.comparison.seeds_summary`).
 
-Runs go to `bench/runs/fine_tuning/` (finished runs are reused, killed ones resume); the table to
-`bench/results/fine_tuning.json` and stdout.
+Runs go to `bench/runs/fine_tuning/<source>/` (`<source>`: the model name and version, e.g.
+`GATA1_K562_GATA-1_USC.cnn-v4`, so a republished source never reuses the runs of the one before it;
+finished runs are reused, killed ones resume); the table to `bench/results/fine_tuning.json` and stdout.
 """
 
 from __future__ import annotations
@@ -27,6 +28,13 @@ SHARED = Path(os.environ.get("DEEPMOTIF_SHARED_DATA", HERE.parent.parent / "shar
 TARGET = "encode_tfbs/GATA3_SH-SY5Y_GATA3_-SC-269-_USC"
 EPOCHS = {250: 20, 1000: 15}  # as in docs/results.md's first fine-tuning table
 CONDITIONS = ("scratch", "conv", "none")  # none / conv: the `--freeze` option of `deepmotif finetune`
+
+
+def source_label(source) -> str:
+    """`<name>-v<version>` for an exported version, else the run's folder name: where its runs go."""
+    if source.kind == "export" and source.path.name.isdigit():
+        return f"{source.path.parent.name}-v{source.path.name}"
+    return Path(source.path).name
 
 
 def run_cell(source, size: int, condition: str, seed: int, out: Path) -> Path:
@@ -64,7 +72,7 @@ def main(argv=None) -> int:
     from deepmotif.zoo.evaluation import evaluate
 
     source = model_loading.locate(args.source, offline=True)
-    out = Path(args.out)
+    out = Path(args.out) / source_label(source)
     zero = evaluate(source.path, dataset=TARGET, manual_dir=str(SHARED / "encode"), bootstrap=1000)
     result = {"source": args.source, "source_path": str(source.path), "target": TARGET,
               "protocol": "train on the first n, select on the first n validation sequences; test read once per cell",
