@@ -59,7 +59,8 @@ def _cell(value, interval, reference, spread=None) -> str:
 
 
 def results_table(results: dict, archs, references: dict, intervals: dict | None = None,
-                  spreads: dict | None = None, partial: dict | None = None) -> tuple[str, str]:
+                  spreads: dict | None = None, partial: dict | None = None,
+                  mean_intervals: dict | None = None) -> tuple[str, str]:
     """`results[dataset][arch]` -> test auROC (or None); -> `(markdown, csv)` with a mean row.
 
     `references[dataset]` holds `deepbind_star_auroc` / `deepbind_auroc` where published.
@@ -70,7 +71,11 @@ def results_table(results: dict, archs, references: dict, intervals: dict | None
     `spreads[dataset][arch]`, when given (several seeds), is the seeds' standard deviation: shown as
     `± sd` and written as `<arch>_sd` columns. `partial[dataset][arch] = (mean, done, seeds)` shows,
     in the markdown only, a cell whose seeds have not all finished (it counts in no mean).
+    `mean_intervals[arch]`, when given, is the 95% interval of the architecture's mean over the
+    experiments (`deepmotif.zoo.intervals.mean_interval`): shown in the mean row, compared with
+    DeepBind*'s mean, and written in the mean row's `<arch>_low/high` columns.
     """
+    mean_intervals = mean_intervals or {}
     intervals = intervals or {}
     spreads = spreads or {}
     with_sd = any(spreads.get(d, {}).get(a) is not None for d in results for a in archs)
@@ -103,6 +108,12 @@ def results_table(results: dict, archs, references: dict, intervals: dict | None
         f"**{_fmt(v)}**" if (i <= len(archs) and v is not None and v == best) else _fmt(v)
         for i, v in enumerate(means[1:], start=1)
     ]
+    bar_mean = means[header.index("DeepBind*")] if "DeepBind*" in header else None
+    for j, arch in enumerate(archs):
+        span = mean_intervals.get(arch)
+        if span is not None and means[1 + j] is not None:
+            cells[1 + j] += f" [{span[0]:.3f}, {span[1]:.3f}]" + (
+                f" ({versus(span, bar_mean)})" if bar_mean is not None else "")
     md.write("| " + " | ".join(cells) + " |\n")
     if with_ci and bar_key:
         counts = []
@@ -115,7 +126,9 @@ def results_table(results: dict, archs, references: dict, intervals: dict | None
                  + (" (of the seeds' mean auROC: every resample scores all seeds on the same sequences)"
                     if with_sd else "") + ". Against DeepBind*, a model is "
                  "above only when its whole interval is above DeepBind*'s auROC, below when the whole interval "
-                 "is below, else level: " + "; ".join(counts) + ".\n")
+                 "is below, else level: " + "; ".join(counts) + "."
+                 + (" Mean row: the interval of the mean over the experiments (each test set resampled on its "
+                    "own), against DeepBind*'s mean." if any(a in mean_intervals for a in archs) else "") + "\n")
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -127,9 +140,13 @@ def results_table(results: dict, archs, references: dict, intervals: dict | None
         dataset = list(results)[k] if k < len(rows) else None
         if with_ci:
             for j, arch in enumerate(archs):
-                span = intervals.get(list(results)[k], {}).get(arch) if k < len(rows) else None
+                if k < len(rows):
+                    span, verdict = intervals.get(list(results)[k], {}).get(arch), verdicts[k][j]
+                else:
+                    span = mean_intervals.get(arch) if means[1 + j] is not None else None
+                    verdict = versus(span, bar_mean) if span is not None and bar_mean is not None else None
                 values += (["", "", ""] if span is None else
-                           [f"{span[0]:.4f}", f"{span[1]:.4f}", verdicts[k][j] or ""])
+                           [f"{span[0]:.4f}", f"{span[1]:.4f}", verdict or ""])
         if with_sd:
             for arch in archs:
                 sd = spreads.get(dataset, {}).get(arch) if dataset is not None else None
@@ -138,14 +155,10 @@ def results_table(results: dict, archs, references: dict, intervals: dict | None
     return md.getvalue(), out.getvalue()
 
 
-def _interval_from_predictions(run_dirs: list[Path]):
-    """The 95% bootstrap interval of the runs' mean test auROC from their `predictions_test.npz` (one
-    run: its own interval, for runs whose metrics.json predates intervals; several: paired over the
-    same test sequences), or None when a file is missing, the runs scored different sequences, or the
-    test set holds one class."""
+def _test_predictions(run_dirs: list[Path]):
+    """`(y_true (n,), y_score (runs, n))` from the runs' `predictions_test.npz`, or None when a file is
+    missing, the runs scored different sequences, or the test set holds one class."""
     import numpy as np
-
-    from deepmotif.zoo.intervals import bootstrap_intervals
 
     saved = []
     for run_dir in run_dirs:
@@ -156,7 +169,26 @@ def _interval_from_predictions(run_dirs: list[Path]):
             saved.append((npz["y_true"], npz["y_score"], npz["id"]))
     if not all(np.array_equal(ids, saved[0][2]) for _, _, ids in saved) or len(np.unique(saved[0][0])) < 2:
         return None
-    return bootstrap_intervals(saved[0][0], np.stack([score for _, score, _ in saved]))["auroc_ci"]
+    return saved[0][0], np.stack([score for _, score, _ in saved])
+
+
+def _interval_from_predictions(run_dirs: list[Path]):
+    """The 95% bootstrap interval of the runs' mean test auROC (one run: its own interval, for runs
+    whose metrics.json predates intervals; several: paired over the same test sequences), or None
+    (`_test_predictions`)."""
+    from deepmotif.zoo.intervals import bootstrap_intervals
+
+    predictions = _test_predictions(run_dirs)
+    return None if predictions is None else bootstrap_intervals(*predictions)["auroc_ci"]
+
+
+def _mean_row_interval(cell_runs: list[list[Path]]):
+    """The 95% interval of an architecture's mean auROC over experiments (each experiment's runs paired
+    on its test set, experiments resampled independently), or None when a prediction file is missing."""
+    from deepmotif.zoo.intervals import mean_interval
+
+    sets = [_test_predictions(dirs) for dirs in cell_runs]
+    return None if not sets or any(s is None for s in sets) else mean_interval(sets)
 
 
 def seeds_summary(run_dirs: list[Path]) -> dict:
@@ -267,6 +299,7 @@ def _write_tables(out: Path, cells, several_seeds: bool, archs, references,
     intervals, spreads, partial = {d: {} for d in datasets}, {d: {} for d in datasets}, {d: {} for d in datasets}
     results = {d: {a: None for a in archs} for d in datasets}
     run_rows, missing = [], []
+    complete: dict[str, list[list[Path]]] = {a: [] for a in archs}
     for (dataset, arch), seeds in seeds_of.items():
         dirs = [run_dir_of(out, dataset, arch, seed, several_seeds) for seed in seeds]
         finished = [(seed, d) for seed, d in zip(seeds, dirs) if (d / runs.METRICS).is_file()]
@@ -275,6 +308,7 @@ def _write_tables(out: Path, cells, several_seeds: bool, archs, references,
         if 0 < len(finished) < len(seeds):
             partial[dataset][arch] = (sum(r["auroc"] for r in rows) / len(rows), len(finished), len(seeds))
         if len(finished) == len(seeds):  # a cell is reported only with all of its seeds
+            complete[arch].append([d for _, d in finished])
             if several_seeds:
                 summary = seeds_summary([d for _, d in finished])
                 results[dataset][arch], spreads[dataset][arch] = summary["auroc"], summary["sd"]
@@ -288,8 +322,10 @@ def _write_tables(out: Path, cells, several_seeds: bool, archs, references,
                 if row["auroc_low"] is not None:
                     intervals[dataset][arch] = [row["auroc_low"], row["auroc_high"]]
         run_rows += rows
+    mean_intervals = {a: _mean_row_interval(dirs) for a, dirs in complete.items()
+                      if len(datasets) > 1 and len(dirs) == len(datasets)}
     md, table_csv = results_table(results, archs, references, intervals, spreads if several_seeds else None,
-                                  partial)
+                                  partial, {a: span for a, span in mean_intervals.items() if span is not None})
     if missing:
         shown = "; ".join(f"{run_folder(d)} {a} seed {s}" for d, a, s in missing[:12])
         more = f"; and {len(missing) - 12} more (runs.csv lists the finished ones)" if len(missing) > 12 else ""

@@ -6,6 +6,8 @@ example was drawn), so every resample is scored at once with numpy: no Python lo
 Scores follow scikit-learn exactly (`roc_auc_score`, `average_precision_score` with the counts as
 `sample_weight`): ties count one half in auROC, and auPRC steps at each distinct score.
 
+`mean_interval(test_sets)` does the same for an auROC averaged over several test sets (a table's mean row).
+
 `versus(interval, reference)` is the wording rule of docs/results.md: a model is "above" a published
 number only when its whole interval is above it, "below" when the whole interval is below, else "level".
 """
@@ -52,6 +54,44 @@ def weighted_scores(y_true, y_score, weights) -> tuple[np.ndarray, np.ndarray]:
     return np.where(defined, auroc, np.nan), np.where(defined, auprc, np.nan)
 
 
+def _check(y_true, y_score) -> tuple[np.ndarray, np.ndarray]:
+    y_true = np.asarray(y_true).astype(int).reshape(-1)
+    y_score = np.asarray(y_score, np.float64)
+    models = y_score.reshape(-1, y_score.shape[-1]) if y_score.ndim > 1 else y_score.reshape(1, -1)
+    n = len(y_true)
+    if models.shape[1] != n:
+        raise ValueError(f"{models.shape[1]} scores per model for {n} labels")
+    if n == 0 or len(np.unique(y_true)) < 2:
+        raise ValueError("bootstrap intervals need examples of both classes")
+    return y_true, models
+
+
+def bootstrap_replicates(y_true, y_score, n_resamples: int = DEFAULT_RESAMPLES,
+                         seed=0) -> tuple[np.ndarray, np.ndarray]:
+    """The models' mean auROC and auPRC on each of `n_resamples` resamples of the examples -> two
+    `(n_resamples,)` arrays (NaN where a resample drew one class only). Arguments as `bootstrap_intervals`;
+    `seed` may also be a `numpy.random.SeedSequence`."""
+    y_true, models = _check(y_true, y_score)
+    if n_resamples < 1:
+        raise ValueError(f"need at least one bootstrap resample, got {n_resamples}")
+    n = len(y_true)
+    rng = np.random.default_rng(seed)
+    chunk = max(1, _CHUNK_CELLS // n)
+    auroc, auprc = [], []
+    for start in range(0, n_resamples, chunk):
+        counts = rng.multinomial(n, np.full(n, 1.0 / n), size=min(chunk, n_resamples - start))
+        per_model = [weighted_scores(y_true, scores, counts) for scores in models]
+        auroc.append(np.mean([roc for roc, _ in per_model], axis=0))
+        auprc.append(np.mean([prc for _, prc in per_model], axis=0))
+    return np.concatenate(auroc), np.concatenate(auprc)
+
+
+def _percentiles(values: np.ndarray, level: float) -> list[float]:
+    tail = 100.0 * (1.0 - level) / 2.0
+    low, high = np.nanpercentile(values, [tail, 100.0 - tail])
+    return [float(low), float(high)]
+
+
 def bootstrap_intervals(y_true, y_score, n_resamples: int = DEFAULT_RESAMPLES, seed: int = 0,
                         level: float = LEVEL) -> dict:
     """Percentile-bootstrap intervals of auROC and auPRC over the examples.
@@ -71,30 +111,37 @@ def bootstrap_intervals(y_true, y_score, n_resamples: int = DEFAULT_RESAMPLES, s
     dict with `auroc_ci` and `auprc_ci` (`[low, high]` floats), `bootstrap` (the number of resamples)
     and `ci_level`. Resamples that drew one class only are left out (only possible for tiny sets).
     """
-    y_true = np.asarray(y_true).astype(int).reshape(-1)
-    y_score = np.asarray(y_score, np.float64)
-    models = y_score.reshape(-1, y_score.shape[-1]) if y_score.ndim > 1 else y_score.reshape(1, -1)
-    n = len(y_true)
-    if models.shape[1] != n:
-        raise ValueError(f"{models.shape[1]} scores per model for {n} labels")
-    if n_resamples < 1:
-        raise ValueError(f"need at least one bootstrap resample, got {n_resamples}")
-    if n == 0 or len(np.unique(y_true)) < 2:
-        raise ValueError("bootstrap intervals need examples of both classes")
-    rng = np.random.default_rng(seed)
-    chunk = max(1, _CHUNK_CELLS // n)
-    auroc, auprc = [], []
-    for start in range(0, n_resamples, chunk):
-        counts = rng.multinomial(n, np.full(n, 1.0 / n), size=min(chunk, n_resamples - start))
-        per_model = [weighted_scores(y_true, scores, counts) for scores in models]
-        auroc.append(np.mean([roc for roc, _ in per_model], axis=0))
-        auprc.append(np.mean([prc for _, prc in per_model], axis=0))
-    tail = 100.0 * (1.0 - level) / 2.0
-    out = {}
-    for key, values in (("auroc_ci", np.concatenate(auroc)), ("auprc_ci", np.concatenate(auprc))):
-        low, high = np.nanpercentile(values, [tail, 100.0 - tail])
-        out[key] = [float(low), float(high)]
-    return {**out, "bootstrap": int(n_resamples), "ci_level": float(level)}
+    auroc, auprc = bootstrap_replicates(y_true, y_score, n_resamples, seed)
+    return {"auroc_ci": _percentiles(auroc, level), "auprc_ci": _percentiles(auprc, level),
+            "bootstrap": int(n_resamples), "ci_level": float(level)}
+
+
+def mean_interval(test_sets, n_resamples: int = DEFAULT_RESAMPLES, seed: int = 0,
+                  level: float = LEVEL) -> list[float]:
+    """Percentile-bootstrap interval of an auROC averaged over several independent test sets (the
+    "mean" row of a table of experiments).
+
+    Parameters
+    ----------
+    test_sets : sequence of `(y_true (n_i,), y_score (n_i,) or (k_i, n_i))`
+        One pair per test set (experiment), as `bootstrap_intervals` takes them; `k_i` models (seeds)
+        of one set are paired on its examples.
+    n_resamples, seed, level
+        As `bootstrap_intervals`. Each set is resampled on its own stream (`SeedSequence(seed).spawn`),
+        and resample `b` of the mean averages resample `b` of every set.
+
+    Returns
+    -------
+    list of float
+        `[low, high]` of the mean auROC.
+    """
+    test_sets = list(test_sets)
+    if not test_sets:
+        raise ValueError("mean_interval needs at least one test set")
+    streams = np.random.SeedSequence(seed).spawn(len(test_sets))
+    replicates = [bootstrap_replicates(y_true, y_score, n_resamples, stream)[0]
+                  for (y_true, y_score), stream in zip(test_sets, streams)]
+    return _percentiles(np.mean(replicates, axis=0), level)
 
 
 def versus(interval, reference: float) -> str:

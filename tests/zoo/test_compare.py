@@ -95,3 +95,35 @@ def test_a_cell_with_some_seeds_finished_is_shown_but_counts_in_no_mean():
     assert lines[3] == "| B | — (0.700 from 1 of 3 seeds) | 0.850 |"
     assert lines[4].startswith("| **mean** | — |")
     assert list(csv.reader(table.splitlines()))[2][1] == ""  # the csv holds finished cells only
+
+
+def test_the_mean_row_carries_the_interval_of_the_mean_over_experiments(tmp_path):
+    from deepmotif.zoo.comparison import _write_tables, grid, run_dir_of
+    from deepmotif.zoo.intervals import mean_interval
+
+    rng = np.random.default_rng(1)
+    datasets, predictions = ["encode_tfbs/A", "encode_tfbs/B"], {}
+    for dataset in datasets:
+        y = rng.integers(0, 2, 300)
+        for seed in (0, 1):
+            score = 2.0 * y + rng.normal(0, 1, 300)  # auROC about 0.92
+            predictions.setdefault(dataset, (y, []))[1].append(score)
+            run = _fake_run(run_dir_of(tmp_path, dataset, "cnn", seed, True), y, score, 0.9)
+            atomic.write_json(run / runs.CONFIG, {"arch": "cnn", "dataset": dataset, "seed": seed})
+            metrics = runs.read_json(run / runs.METRICS)
+            atomic.write_json(run / runs.METRICS, {**metrics, "test": {**metrics["test"], "auprc": 0.9, "n": 300}})
+    refs = {"encode_tfbs/A": {"deepbind_star_auroc": 0.80}, "encode_tfbs/B": {"deepbind_star_auroc": 0.70}}
+
+    _, md, table, missing = _write_tables(tmp_path, grid(datasets, ["cnn"], [0, 1]), True, ["cnn"], refs)
+
+    expected = mean_interval([(y, np.stack(scores)) for y, scores in predictions.values()])
+    mean_line = next(line for line in md.splitlines() if line.startswith("| **mean**"))
+    assert f"[{expected[0]:.3f}, {expected[1]:.3f}] (above)" in mean_line  # its low end clears DeepBind*'s 0.75
+    assert "Mean row: the interval of the mean over the experiments" in md
+    rows = list(csv.DictReader(table.splitlines()))
+    assert float(rows[-1]["cnn_low"]) == pytest.approx(expected[0], abs=1e-4)
+    assert rows[-1]["cnn_vs_DeepBind*"] == "above" and not missing
+    # with a seed missing the column has no mean, so no interval either
+    (run_dir_of(tmp_path, "encode_tfbs/B", "cnn", 1, True) / runs.METRICS).unlink()
+    _, md, _, missing = _write_tables(tmp_path, grid(datasets, ["cnn"], [0, 1]), True, ["cnn"], refs)
+    assert "Mean row" not in md and len(missing) == 1

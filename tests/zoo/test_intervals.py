@@ -89,3 +89,24 @@ def test_compare_table_shows_intervals_and_says_above_only_when_the_interval_cle
     # without intervals the table is unchanged (and says nothing it cannot back)
     plain, _ = results_table(results, ["cnn", "cnn_rnn"], refs)
     assert "above" not in plain and "| A | 0.970 | 0.965 | 0.960 | 0.950 |" in plain
+
+
+def test_the_mean_over_test_sets_has_its_own_interval_from_independent_resamples():
+    from deepmotif.zoo.intervals import bootstrap_replicates, mean_interval
+
+    sets = [_scored(300, seed=10 + k, separation=0.5 + 0.3 * k) for k in range(4)]
+    paired = (sets[0][0], np.stack([sets[0][1], sets[0][1] + np.random.default_rng(5).normal(0, 0.5, 300)]))
+    test_sets = [paired, *sets[1:]]
+    low, high = mean_interval(test_sets, n_resamples=400, seed=3)
+
+    # the same as averaging each set's own replicates, each set on its own spawned stream
+    streams = np.random.SeedSequence(3).spawn(4)
+    means = np.mean([bootstrap_replicates(y, s, 400, stream)[0] for (y, s), stream in zip(test_sets, streams)], axis=0)
+    assert [low, high] == pytest.approx(list(np.percentile(means, [2.5, 97.5])))
+    point = np.mean([np.mean([roc_auc_score(y, row) for row in np.atleast_2d(s)]) for y, s in test_sets])
+    assert low < point < high
+    # averaging four independent sets narrows the interval below any single set's
+    widths = [np.diff(bootstrap_intervals(y, s, n_resamples=400)["auroc_ci"])[0] for y, s in sets]
+    assert high - low < min(widths)
+    with pytest.raises(ValueError, match="at least one"):
+        mean_interval([])
