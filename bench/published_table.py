@@ -5,7 +5,7 @@
 
 One row per experiment (`<name>` of `<name>.<arch>`), one column per architecture. A cell is the
 published version's test auROC with its 95% bootstrap interval and the version; for a model published
-from several seeds (`deepmotif compare --seeds`), the seeds' mean ± sd follows. The table sits between
+from several seeds (`deepmotif compare --seeds`), the published seed and the seeds' mean ± sd follow. The table sits between
 `<!-- published table start -->` and `<!-- published table end -->`; the prose around it is written by hand.
 """
 
@@ -28,7 +28,8 @@ def _number(value) -> str:
 
 
 def cell(entry: dict | None) -> str:
-    """One model's cell: `auroc [low, high] (vN)`, with `; k seeds mean ± sd` for a seeded version."""
+    """One model's cell: `auroc [low, high] (vN)`; for a seeded version also which seed was published
+    (the median validation auROC) and the seeds' mean ± sd."""
     if entry is None:
         return "-"
     metrics = entry.get("metrics", {})
@@ -38,7 +39,7 @@ def cell(entry: dict | None) -> str:
         text += f" [{low:.3f}, {high:.3f}]"
     extra = f"v{entry['version']}"
     if metrics.get("seeds"):
-        extra += (f"; seed {metrics['published_seed']} of {len(metrics['seeds'])}, mean "
+        extra += (f"; seed {metrics['published_seed']} published; {len(metrics['seeds'])} seeds "
                   f"{metrics['seeds_test_auroc_mean']:.3f} ± {metrics['seeds_test_auroc_sd']:.3f}")
     return f"{text} ({extra})"
 

@@ -34,7 +34,7 @@ def test_rows_per_experiment_encode_first_and_seeded_cells_carry_the_seeds_mean(
     lines = published_table.render(manifest).splitlines()
 
     assert lines[0] == "| model (`<name>.<arch>`) | cnn | cnn_rnn | rnn | DeepBind* | DeepBind |"
-    assert lines[2] == ("| `GATA1_K562_GATA-1_USC` | - | 0.970 [0.962, 0.979] (v4; seed 1 of 3, mean 0.968 ± 0.002) "
+    assert lines[2] == ("| `GATA1_K562_GATA-1_USC` | - | 0.970 [0.962, 0.979] (v4; seed 1 published; 3 seeds 0.968 ± 0.002) "
                         "| 0.787 (v3) | 0.960 | - |")
     assert lines[3] == "| `synthetic_gata1` | 0.859 [0.835, 0.881] (v2) | - | - | - | - |"
     assert len(lines) == 4
