@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -13,6 +14,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 NAME = "GATA1_K562_GATA-1_USC.cnn"
+VERSION = str(next((m["version"] for m in json.loads((REPO / "zoo" / "published_models.json").read_text())["models"]
+                    if m["name"] == NAME), ""))  # the published version, which the wheel must carry
 SOURCES = ["pyproject.toml", "README.md", "core", "cli", "zoo", "datasets", "interpret", "exported_models"]
 
 PROBE = f"""
@@ -47,7 +50,7 @@ def test_wheel_install_resolves_published_models_offline(tmp_path):
     site = tmp_path / "site"
     subprocess.run(pip + ["install", "--no-deps", "--no-compile", "--target", str(site), str(wheel)],
                    check=True, capture_output=True)
-    assert (site / "deepmotif" / "exported_models" / NAME / "2" / "saved_model.pb").is_file()
+    assert (site / "deepmotif" / "exported_models" / NAME / VERSION / "saved_model.pb").is_file()
 
     outside = tmp_path / "elsewhere"  # no exported_models/ here, and the repository is not on the path
     outside.mkdir()
@@ -57,7 +60,7 @@ def test_wheel_install_resolves_published_models_offline(tmp_path):
     done = subprocess.run([sys.executable, "-c", PROBE, str(site)], cwd=outside, env=env, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
-    installed = site / "deepmotif" / "exported_models" / NAME / "2"
+    installed = site / "deepmotif" / "exported_models" / NAME / VERSION
     assert f"{NAME}: SavedModel {installed}" in done.stdout
     assert "probabilities" in done.stdout
     assert not (tmp_path / "cache").exists(), "the installed copy was used, nothing fetched or cached"
