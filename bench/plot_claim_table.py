@@ -49,9 +49,8 @@ def short_name(experiment: str) -> str:
 
 
 def plot(archs: list[str], rows: dict[str, dict], out: Path, title: str | None = None) -> Path:
-    import matplotlib
+    from deepmotif.interpret.plots import save_figure  # first: it sets the Agg backend
 
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     experiments = [e for e in rows if e != "mean"] + (["mean"] if "mean" in rows else [])
@@ -83,12 +82,8 @@ def plot(archs: list[str], rows: dict[str, dict], out: Path, title: str | None =
     if title:
         ax.set_title(title, fontsize=10)
     fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.stem + ".tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    tmp.replace(out)
-    return out
+    (written,) = save_figure(fig, out.with_suffix(""), formats=("png",), dpi=110)  # atomic; closes the figure
+    return written
 
 
 def main(argv=None) -> int:

@@ -19,9 +19,8 @@ HERE = Path(__file__).resolve().parent
 
 
 def plot(rows: list[dict], arch: str, out: Path) -> Path:
-    import matplotlib
+    from deepmotif.interpret.plots import save_figure  # first: it sets the Agg backend
 
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     rows = [r for r in rows if r["arch"] == arch]
@@ -50,12 +49,8 @@ def plot(rows: list[dict], arch: str, out: Path) -> Path:
         row[0].set_ylabel("validation auROC")
     axes.flat[len(candidates) - 1].legend(fontsize=7, loc="lower right")
     fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.stem + ".tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    tmp.replace(out)
-    return out
+    (written,) = save_figure(fig, out.with_suffix(""), formats=("png",), dpi=110)  # atomic; closes the figure
+    return written
 
 
 def rows_from_compare(folder: Path, arch: str) -> list[dict]:

@@ -5,8 +5,9 @@
 
 One row per experiment (`<name>` of `<name>.<arch>`), one column per architecture. A cell is the
 published version's test auROC with its 95% bootstrap interval and the version; for a model published
-from several seeds (`deepmotif compare --seeds`), the published seed and the seeds' mean ± sd follow. The table sits between
-`<!-- published table start -->` and `<!-- published table end -->`; the prose around it is written by hand.
+from several seeds (`deepmotif compare --seeds`), the published seed and the seeds' mean ± sd follow.
+The table sits between `<!-- published table start -->` and `<!-- published table end -->`; the prose
+around it is written by hand.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import argparse
 import json
 import sys
 from pathlib import Path
+
+from deepmotif.core import atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / "zoo" / "published_models.json"
@@ -77,7 +80,8 @@ def main(argv=None) -> int:
     parser.add_argument("--check", action="store_true", help="only compare; exit 1 when the table is stale")
     args = parser.parse_args(argv)
     text = args.readme.read_text()
-    updated = replace_table(text, render(json.loads(args.manifest.read_text())), str(args.readme))
+    manifest = json.loads(args.manifest.read_text())
+    updated = replace_table(text, render(manifest), str(args.readme))
     if args.check:
         if updated != text:
             print(f"{args.readme}: the published-models table differs from {args.manifest}; "
@@ -85,10 +89,8 @@ def main(argv=None) -> int:
             return 1
         return 0
     if updated != text:
-        tmp = args.readme.with_name(args.readme.name + ".tmp")
-        tmp.write_text(updated)
-        tmp.replace(args.readme)
-    print(f"{args.readme}: {len(json.loads(args.manifest.read_text()).get('models', []))} models in the table")
+        atomic.write_text(args.readme, updated)
+    print(f"{args.readme}: {len(manifest.get('models', []))} models in the table")
     return 0
 
 
